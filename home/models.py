@@ -1,0 +1,64 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from .blocks import ContentStreamBlock, HomeStreamBlock
+
+
+class HomePage(Page):
+    """The portal's front page: report actions first, then what the bureau publishes."""
+
+    intro = models.CharField(_("introduction"), max_length=200, blank=True)
+    body = StreamField(HomeStreamBlock(), blank=True, verbose_name=_("content"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
+
+
+class StandardPage(Page):
+    """A plain content page (about the bureau, reporting guidance, contact)."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+    body = StreamField(ContentStreamBlock(), blank=True, verbose_name=_("content"))
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+
+    class Meta:
+        verbose_name = _("standard page")
+        verbose_name_plural = _("standard pages")
+
+
+@register_setting(icon="site")
+class PortalSettings(BaseSiteSetting):
+    """Who runs the site and how to reach them, shown in the header and footer."""
+
+    bureau_name = models.CharField(_("bureau name"), max_length=60, default="医疗保障局")
+    hotline = models.CharField(_("reporting hotline"), max_length=30, default="12393")
+    address = models.CharField(_("postal address"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    office_hours = models.CharField(_("office hours"), max_length=100, blank=True)
+    icp_record = models.CharField(
+        _("ICP record number"), max_length=60, blank=True, help_text=_("Shown in the footer, e.g. 滇ICP备…号.")
+    )
+    footer_note = models.CharField(_("footer note"), max_length=200, blank=True)
+
+    panels = [
+        MultiFieldPanel([FieldPanel("bureau_name"), FieldPanel("hotline")], heading=_("Identity")),
+        MultiFieldPanel(
+            [FieldPanel("address"), FieldPanel("postcode"), FieldPanel("office_hours")], heading=_("Contact")
+        ),
+        MultiFieldPanel([FieldPanel("icp_record"), FieldPanel("footer_note")], heading=_("Footer")),
+    ]
+
+    class Meta:
+        verbose_name = _("portal settings")

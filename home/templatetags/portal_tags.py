@@ -1,0 +1,32 @@
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils.translation import gettext as _
+from wagtail.models import Page, Site
+
+register = template.Library()
+
+FEN = Decimal("0.01")
+
+
+@register.filter
+def yuan(value):
+    """Format money as '1,234,567.89 元'. Accepts Decimal, int or numeric strings; floats are
+    converted through str() so that binary rounding never shows up in a published amount."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = Decimal(str(value)).quantize(FEN, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return "—"
+    return _("%(amount)s yuan") % {"amount": f"{amount:,.2f}"}
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context):
+    """Live, public children of the site's root page that editors marked 'show in menus'."""
+    request = context.get("request")
+    site = Site.find_for_request(request) if request else None
+    if site is None:
+        return Page.objects.none()
+    return site.root_page.get_children().live().public().in_menu().specific()

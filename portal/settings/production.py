@@ -1,0 +1,41 @@
+"""Production settings. Refuse to start on a missing or insecure secret rather than run unsafely."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import ALLOWED_HOSTS, DATABASES, DEV_SECRET_KEY, PORTAL_ROLE, SECRET_KEY
+from .env import env_bool, env_int, env_str
+
+DEBUG = False
+
+
+def _refuse(message: str) -> None:
+    raise ImproperlyConfigured(f"Refusing to start in production: {message}")
+
+
+if not SECRET_KEY:
+    _refuse("SECRET_KEY is not set. Generate one with `python -c 'import secrets; print(secrets.token_urlsafe(64))'`.")
+if SECRET_KEY == DEV_SECRET_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
+    _refuse("SECRET_KEY is insecure (the development default, 'django-insecure…', or shorter than 50 characters).")
+if len(set(SECRET_KEY)) < 5:
+    _refuse("SECRET_KEY has fewer than 5 distinct characters.")
+if not env_str("ALLOWED_HOSTS") or "*" in ALLOWED_HOSTS:
+    _refuse("ALLOWED_HOSTS must list the portal's host names explicitly.")
+if not env_str("DATABASE_URL") or DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    _refuse("DATABASE_URL must point at PostgreSQL (SQLite is for development only).")
+if not env_str("REDIS_URL"):
+    _refuse("REDIS_URL is not set; production needs Redis for the cache and the Celery broker.")
+if PORTAL_ROLE in ("staff", "all") and not env_str("PORTAL_KEYRING"):
+    _refuse(f"PORTAL_KEYRING is not set; the {PORTAL_ROLE!r} role needs the path of the bureau's keyring.")
+
+STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

@@ -1,0 +1,15 @@
+"""Test settings: fast hashing, in-memory SQLite unless DATABASE_URL points elsewhere."""
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL
+from .env import env_str
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if REDIS_URL:
+    # Keep test keys apart from anything else on the shared Redis.
+    CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "portal-test")  # noqa: F405
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405

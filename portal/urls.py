@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from home import views as home_views
+
+urlpatterns = [
+    path("healthz", home_views.healthz, name="healthz"),
+    path("elder-mode/", home_views.elder_mode, name="elder_mode"),
+    path("report/", include("reports.urls")),
+    path("documents/", include(wagtaildocs_urls)),
+]
+
+if settings.PORTAL_ADMIN_ENABLED:
+    from wagtail.admin import urls as wagtailadmin_urls
+
+    urlpatterns.insert(0, path("admin/", include(wagtailadmin_urls)))
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Wagtail serves every other path from the page tree; keep it last.
+urlpatterns += [path("", include(wagtail_urls))]
