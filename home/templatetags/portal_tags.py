@@ -30,3 +30,16 @@ def main_menu(context):
     if site is None:
         return Page.objects.none()
     return site.root_page.get_children().live().public().in_menu().specific()
+
+
+@register.filter
+def figure(value):
+    """A statistic with thousands separators and no trailing zeros: 3746 → '3,746', 60.25 → '60.25'."""
+    if value is None or value == "":
+        return "—"
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return "—"
+    text = f"{number:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

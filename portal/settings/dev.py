@@ -8,3 +8,7 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # The SQLite file, media and the development keyring live here; created on first use.
 VAR_DIR.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Serve static files straight from the finders; no collectstatic outside production.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

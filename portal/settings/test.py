@@ -13,3 +13,7 @@ if REDIS_URL:
     # Keep test keys apart from anything else on the shared Redis.
     CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "portal-test")  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"  # noqa: F405
+
+# Serve static files straight from the finders; no collectstatic outside production.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

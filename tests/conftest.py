@@ -1,0 +1,87 @@
+from html.parser import HTMLParser
+
+import pytest
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from wagtail.models import Site
+
+from home.demo_content import load_demo_content
+from home.health import HEARTBEAT_CACHE_KEY
+from home.models import PortalSettings
+
+
+def _forget_cached_state():
+    if isinstance(caches["default"], LocMemCache):
+        cache.clear()
+    else:
+        # Never flush a shared Redis; drop only what the tests write.
+        cache.delete(HEARTBEAT_CACHE_KEY)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The database is rolled back after each test, the cache is not: stale Wagtail site
+    # paths or a heartbeat from an earlier test would leak into the next one.
+    _forget_cached_state()
+    yield
+    _forget_cached_state()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo site as `make run` builds it; returns the home page."""
+    load_demo_content()
+    return Site.objects.get(is_default_site=True).root_page.specific
+
+
+@pytest.fixture
+def portal_settings(demo):
+    return PortalSettings.for_site(Site.objects.get(is_default_site=True))
+
+
+class ParsedPage(HTMLParser):
+    """The bits of a rendered page the tests look at: every start tag with its attributes,
+    and every link with its text and the landmark it sits in."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.links: list[dict] = []
+        self._open: list[str] = []
+        self._link: dict | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append((tag, attrs))
+        if tag in ("header", "nav", "main", "footer"):
+            self._open.append(tag)
+        if tag == "a":
+            self._link = {**attrs, "text": "", "within": set(self._open)}
+
+    def handle_endtag(self, tag):
+        if tag in ("header", "nav", "main", "footer") and tag in self._open:
+            del self._open[len(self._open) - 1 - self._open[::-1].index(tag)]
+        if tag == "a" and self._link is not None:
+            self._link["text"] = self._link["text"].strip()
+            self.links.append(self._link)
+            self._link = None
+
+    def handle_data(self, data):
+        if self._link is not None:
+            self._link["text"] += data
+
+    def find(self, tag, **attrs):
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+    def links_in(self, landmark):
+        return [link for link in self.links if landmark in link["within"]]
+
+
+@pytest.fixture
+def parse():
+    def _parse(response):
+        return ParsedPage(response.content.decode())
+
+    return _parse
