@@ -27,4 +27,5 @@ class Command(BaseCommand):
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(USERNAME, email="", password=password)
         self.stdout.write(self.style.WARNING(_("Development account created (shown only this once):")))
-        self.stdout.write(f"  {_('username')}: {USERNAME}\n  {_('password')}: {password}")
+        self.stdout.write(_("  Username: %(username)s") % {"username": USERNAME})
+        self.stdout.write(_("  Password: %(password)s") % {"password": password})
