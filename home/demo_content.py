@@ -1,6 +1,7 @@
 """Demo content for the embedded set-up. Facts and figures come from the bureau documents in
 shared/seeds (bureau name, violation categories, inspection figures); every sentence is ours.
-Loading is additive: it creates what is missing and never overwrites an editor's change."""
+Loading is additive: each piece is loaded once (DemoContentRecord remembers it), so a reload adds
+only new pieces and never undoes an editor's change or deletion."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,7 +9,7 @@ from decimal import Decimal
 from django.db import transaction
 from wagtail.models import Site
 
-from .models import HomePage, PortalSettings, StandardPage
+from .models import DemoContentRecord, HomePage, PortalSettings, StandardPage
 from .site_setup import ensure_home_page
 
 BUREAU_NAME = "临沧市医疗保障局"
@@ -164,10 +165,18 @@ PAGES = [
 
 @transaction.atomic
 def load_demo_content() -> list[str]:
-    """Create missing demo content; return a line per thing created, for the command to print."""
+    """Load the demo pieces not loaded before; return a line per piece, for the command to print."""
+    loaded = set(DemoContentRecord.objects.values_list("key", flat=True))
     created: list[str] = []
+
+    def first_time(key: str) -> bool:
+        if key in loaded:
+            return False
+        DemoContentRecord.objects.create(key=key)
+        return True
+
     home = ensure_home_page(SITE_TITLE)
-    if not home.body.raw_data:
+    if first_time("home-body"):
         home.title = SITE_TITLE
         home.intro = "公开医保基金监管信息，受理欺诈骗保举报。"
         home.body = HOME_BODY
@@ -175,18 +184,19 @@ def load_demo_content() -> list[str]:
         created.append(f"home page: {home.title}")
 
     site = Site.objects.get(is_default_site=True)
-    if site.site_name != SITE_TITLE and not site.site_name:
-        site.site_name = SITE_TITLE
-        site.save()
-    portal_settings = PortalSettings.for_site(site)
-    changed = [field for field, value in SETTINGS.items() if _fill_default(portal_settings, field, value)]
-    if changed:
+    if first_time("site-settings"):
+        portal_settings = PortalSettings.for_site(site)
+        for field, value in SETTINGS.items():
+            setattr(portal_settings, field, value)
         portal_settings.save()
-        created.append(f"site settings: {', '.join(changed)}")
+        if not site.site_name:
+            site.site_name = SITE_TITLE
+            site.save()
+        created.append(f"site settings: {', '.join(SETTINGS)}")
 
     home = HomePage.objects.get(pk=home.pk)
     for spec in PAGES:
-        if home.get_children().filter(slug=spec.slug).exists():
+        if not first_time(f"page:{spec.slug}") or home.get_children().filter(slug=spec.slug).exists():
             continue
         page = StandardPage(
             title=spec.title, slug=spec.slug, intro=spec.intro, body=spec.body, show_in_menus=spec.show_in_menus
@@ -195,12 +205,3 @@ def load_demo_content() -> list[str]:
         page.save_revision().publish()
         created.append(f"page: {spec.title}")
     return created
-
-
-def _fill_default(obj, field: str, value) -> bool:
-    """Set a setting only while it still holds the model default, so editors' values stay."""
-    default = obj._meta.get_field(field).get_default()
-    if getattr(obj, field) in ("", None, default) and getattr(obj, field) != value:
-        setattr(obj, field, value)
-        return True
-    return False

@@ -62,3 +62,17 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("portal settings")
+
+
+class DemoContentRecord(models.Model):
+    """One row per piece of demo content ever loaded, so that reloading adds only new pieces
+    and never brings back what an editor deleted or cleared."""
+
+    key = models.CharField(max_length=100, unique=True)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("demo content record")
+
+    def __str__(self):
+        return self.key

@@ -16,7 +16,10 @@ def yuan(value):
     if value is None or value == "":
         return "—"
     try:
-        amount = Decimal(str(value)).quantize(FEN, rounding=ROUND_HALF_UP)
+        amount = Decimal(str(value))
+        if not amount.is_finite():
+            return "—"
+        amount = amount.quantize(FEN, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
         return "—"
     return _("%(amount)s yuan") % {"amount": f"{amount:,.2f}"}
@@ -40,6 +43,8 @@ def figure(value):
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
+        return "—"
+    if not number.is_finite():
         return "—"
     text = f"{number:,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text

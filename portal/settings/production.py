@@ -21,7 +21,7 @@ if len(set(SECRET_KEY)) < 5:
     _refuse("SECRET_KEY has fewer than 5 distinct characters.")
 if not env_str("ALLOWED_HOSTS") or "*" in ALLOWED_HOSTS:
     _refuse("ALLOWED_HOSTS must list the portal's host names explicitly.")
-if not env_str("DATABASE_URL") or DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if not env_str("DATABASE_URL") or DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     _refuse("DATABASE_URL must point at PostgreSQL (SQLite is for development only).")
 if not env_str("REDIS_URL"):
     _refuse("REDIS_URL is not set; production needs Redis for the cache and the Celery broker.")

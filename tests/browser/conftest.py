@@ -7,10 +7,6 @@ from tests.plugins import CHROMIUM
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 
-# Playwright's sync API keeps an event loop in the test thread; the ORM calls made by fixtures
-# in that same thread are still synchronous, so Django's async guard does not apply.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 # The flags keep Chromium from reaching for Google's services on this closed network.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,14 +19,25 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an event loop in the test thread; the ORM calls the tests make
+    # in that thread are still synchronous, so Django's async guard does not apply. Scoped to
+    # these tests only, so no other test or subprocess inherits it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ import pytest
 
 from home.demo_content import load_demo_content
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _html_font_size(page) -> float:

@@ -26,6 +26,6 @@ def test_amounts_are_shown_in_yuan_to_the_fen(value, shown):
     assert render_yuan(value) == shown
 
 
-@pytest.mark.parametrize("value", [None, "", "abc"])
+@pytest.mark.parametrize("value", [None, "", "abc", "NaN", float("nan"), float("inf")])
 def test_missing_or_unreadable_amounts_show_a_dash(value):
     assert render_yuan(value) == "—"
