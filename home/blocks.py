@@ -27,7 +27,12 @@ def latest_pages(kind: str, count: int) -> list[Page]:
     model = _page_model(LISTING_MODELS[kind])
     if model is None:
         return []
-    return list(model.objects.live().public().order_by("-first_published_at")[:count])
+    return list(_newest_first(model.objects.live().public(), model)[:count])
+
+
+def _newest_first(queryset, model):
+    # Publications order by their own date (issued, decided, period end) where they have one.
+    return queryset.order_by(f"-{getattr(model, 'listing_date_field', 'first_published_at')}", "-pk")
 
 
 class LatestPagesBlock(blocks.StructBlock):

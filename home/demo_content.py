@@ -164,8 +164,9 @@ PAGES = [
 
 
 @transaction.atomic
-def load_demo_content() -> list[str]:
-    """Load the demo pieces not loaded before; return a line per piece, for the command to print."""
+def load_demo_content(publications: bool = True) -> list[str]:
+    """Load the demo pieces not loaded before; return a line per piece, for the command to print.
+    `publications=False` leaves out the disclosures (policies, cases, inspections, funds)."""
     loaded = set(DemoContentRecord.objects.values_list("key", flat=True))
     created: list[str] = []
 
@@ -204,4 +205,9 @@ def load_demo_content() -> list[str]:
         home.add_child(instance=page)
         page.save_revision().publish()
         created.append(f"page: {spec.title}")
+
+    if publications:
+        from disclosures import demo_content as disclosures_demo
+
+        created += disclosures_demo.load(home, first_time)
     return created

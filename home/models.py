@@ -7,15 +7,17 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import ContentStreamBlock, HomeStreamBlock
+from .search_text import ChineseSearchable, stream_text
 
 
-class HomePage(Page):
+class HomePage(ChineseSearchable, Page):
     """The portal's front page: report actions first, then what the bureau publishes."""
 
     intro = models.CharField(_("introduction"), max_length=200, blank=True)
     body = StreamField(HomeStreamBlock(), blank=True, verbose_name=_("content"))
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("search_grams")]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
@@ -23,15 +25,20 @@ class HomePage(Page):
         verbose_name = _("home page")
         verbose_name_plural = _("home pages")
 
+    def search_source(self):
+        # Listings and the fund summary show other pages, which search finds on their own.
+        return [self.title, self.intro, stream_text(self.body, exclude=("latest_pages", "fund_summary"))]
 
-class StandardPage(Page):
+
+class StandardPage(ChineseSearchable, Page):
     """A plain content page (about the bureau, reporting guidance, contact)."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
     body = StreamField(ContentStreamBlock(), blank=True, verbose_name=_("content"))
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
-    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    # Title, intro and body, split for Chinese (home/search_text.py).
+    search_fields = Page.search_fields + [index.SearchField("search_grams")]
 
     class Meta:
         verbose_name = _("standard page")

@@ -12,3 +12,11 @@ def record_worker_heartbeat() -> float:
     now = time.time()
     cache.set(HEARTBEAT_CACHE_KEY, now, timeout=None)
     return now
+
+
+@shared_task
+def publish_scheduled_pages() -> None:
+    """Run by beat every minute: publish pages whose go-live time has come, unpublish expired ones."""
+    from django.core.management import call_command
+
+    call_command("publish_scheduled")

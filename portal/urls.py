@@ -1,13 +1,18 @@
 from django.conf import settings
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
+from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from home import search_views
 from home import views as home_views
 
 urlpatterns = [
     path("healthz", home_views.healthz, name="healthz"),
     path("elder-mode/", home_views.elder_mode, name="elder_mode"),
+    path("search/", search_views.search, name="search"),
+    path("robots.txt", home_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", sitemap, name="sitemap"),
     path("report/", include("reports.urls")),
     path("documents/", include(wagtaildocs_urls)),
 ]

@@ -29,8 +29,9 @@ def _fresh_cache():
 
 @pytest.fixture
 def demo(db):
-    """The demo site as `make run` builds it; returns the home page."""
-    load_demo_content()
+    """The demo site as `make run` builds it, without the publications (tests add their own);
+    returns the home page."""
+    load_demo_content(publications=False)
     return Site.objects.get(is_default_site=True).root_page.specific
 
 

@@ -9,20 +9,31 @@ register = template.Library()
 FEN = Decimal("0.01")
 
 
-@register.filter
-def yuan(value):
-    """Format money as '1,234,567.89 元'. Accepts Decimal, int or numeric strings; floats are
-    converted through str() so that binary rounding never shows up in a published amount."""
+def format_amount(value) -> str | None:
+    """Money as '1,234,567.89' (rounded half up to the fen), or None when it is not a number.
+    Floats go through str() so that binary rounding never shows up in a published amount."""
     if value is None or value == "":
-        return "—"
+        return None
     try:
         amount = Decimal(str(value))
-        if not amount.is_finite():
-            return "—"
-        amount = amount.quantize(FEN, rounding=ROUND_HALF_UP)
     except (InvalidOperation, ValueError):
-        return "—"
-    return _("%(amount)s yuan") % {"amount": f"{amount:,.2f}"}
+        return None
+    if not amount.is_finite():
+        return None
+    return f"{amount.quantize(FEN, rounding=ROUND_HALF_UP):,.2f}"
+
+
+@register.filter
+def amount(value):
+    """An amount without its unit, for tables whose caption states the unit: '1,234.50'."""
+    return format_amount(value) or "—"
+
+
+@register.filter
+def yuan(value):
+    """Money in yuan: '1,234,567.89 元'."""
+    text = format_amount(value)
+    return "—" if text is None else _("%(amount)s yuan") % {"amount": text}
 
 
 @register.simple_tag(takes_context=True)

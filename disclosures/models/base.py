@@ -1,0 +1,116 @@
+"""What every listing index shares: filtered, paginated listing; open-data exports; feeds.
+A concrete index names its child model, FilterSet, export columns and listing date."""
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.models import Page
+from wagtail.search import index
+
+from disclosures.exports import FORMATS, export_response
+from disclosures.feeds import AtomListingFeed, ListingFeed
+from home.search_text import ChineseSearchable
+
+
+class ListingIndexPage(ChineseSearchable, RoutablePageMixin, Page):
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("search_grams")]
+
+    per_page = 20
+    listing_model: type[Page]
+    filterset_class = None
+    export_name = "data"
+
+    class Meta:
+        abstract = True
+
+    def get_export_columns(self):
+        return self.listing_model.export_columns()
+
+    def listed_pages(self):
+        """Live, public children in listing order, with what their rows show fetched up front."""
+        queryset = self.listing_model.objects.child_of(self).live().public()
+        return self.listing_model.optimise_listing(queryset).order_by(
+            f"-{self.listing_model.listing_date_field}", "-pk"
+        )
+
+    def filterset(self, request):
+        return self.filterset_class(request.GET, queryset=self.listed_pages(), index=self)
+
+    @path("")
+    def listing(self, request):
+        filterset = self.filterset(request)
+        paginator = Paginator(filterset.qs, self.per_page)
+        page_obj = paginator.get_page(request.GET.get("page"))
+        context = self.get_context(request)
+        filtered = any(value for key, value in request.GET.items() if key != "page")
+        context.update(
+            filterset=filterset,
+            page_obj=page_obj,
+            items=page_obj.object_list,
+            result_count=paginator.count,
+            is_filtered=filtered,
+            query_string=_filters_only(request),
+            export_links=export_links(self, request),
+        )
+        response = TemplateResponse(request, self.get_template(request), context)
+        if filtered:
+            # Filtered combinations are endless; only the plain index belongs in search engines.
+            response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    @path("export/<str:fmt>/", name="export")
+    def export(self, request, fmt):
+        if fmt not in FORMATS:
+            raise Http404
+        return export_response(self.filterset(request).qs, self.get_export_columns(), fmt, self.export_name)
+
+    @path("feed/", name="feed")
+    def rss_feed(self, request):
+        return ListingFeed(self, self.filterset(request).qs, request)(request)
+
+    @path("feed/atom/", name="atom")
+    def atom_feed(self, request):
+        return AtomListingFeed(self, self.filterset(request).qs, request)(request)
+
+
+def export_links(page, request, route="export"):
+    """(format, URL) pairs of a routable page's exports, carrying the active filters."""
+    base = page.get_url(request)
+    query = _filters_only(request)
+    suffix = f"?{query}" if query else ""
+    return [(fmt, base + page.reverse_subpage(route, kwargs={"fmt": fmt}) + suffix) for fmt in FORMATS]
+
+
+def _filters_only(request) -> str:
+    """The active filters as a query string, without the page number."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+class ListedPage(Page):
+    """A page that a ListingIndexPage lists."""
+
+    # The date it is listed and ordered by, newest first.
+    listing_date_field = "first_published_at"
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def optimise_listing(cls, queryset):
+        return queryset
+
+    @classmethod
+    def export_columns(cls):
+        raise NotImplementedError
+
+    def feed_summary(self) -> str:
+        return getattr(self, "summary", "") or ""

@@ -1,0 +1,401 @@
+"""Random inspections (双随机、一公开): a plan page per batch, with the result of every drawn
+institution entered inline, a summary of how many have been published, and open data of the rows.
+
+The random draw itself is not built yet. When it is, a draw record will point at its plan
+(a ForeignKey to InspectionPlanPage) and fill `objects_drawn`; every count of "drawn" here goes
+through `InspectionPlanPage.drawn_count()` so the page and the listing switch over in one place."""
+
+from decimal import Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.models import Orderable
+from wagtail.search import index
+
+from disclosures.choices import InspectionOutcome, InstitutionType
+from disclosures.exports import FORMATS, Column, export_response
+from home.search_text import ChineseSearchable
+from home.templatetags.portal_tags import figure
+
+from .base import ListedPage, ListingIndexPage, export_links
+
+MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
+NOT_NEGATIVE = MinValueValidator(Decimal("0"), message=_("An amount cannot be negative."))
+# DOMAIN.md (seed 000): at least 5% of the designated institutions are inspected each year. A single
+# batch may stay below it when the year's batches together reach it, so this only raises a note.
+MIN_ANNUAL_SHARE = Decimal("5")
+
+
+def validate_share(value):
+    if value is None or value <= 0 or value > 100:
+        raise ValidationError(
+            _("The sampling share is a percentage: more than 0 and at most 100."), code="share_out_of_range"
+        )
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class ShareNotePanel(HelpPanel):
+    """A non-blocking note in the editor when the sampling share is below the yearly minimum."""
+
+    class BoundPanel(HelpPanel.BoundPanel):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.share = (
+                _as_decimal(self.form["sampling_share"].value()) if "sampling_share" in self.form.fields else None
+            )
+            self.content = format_html(
+                '<p class="help-block help-warning">{}</p>',
+                _(
+                    "This share is below the %(minimum)s%% of designated institutions that must be inspected "
+                    "each year. You can still publish it; check that this year's batches together reach it."
+                )
+                % {"minimum": MIN_ANNUAL_SHARE},
+            )
+
+        def is_shown(self):
+            return self.share is not None and 0 < self.share < MIN_ANNUAL_SHARE
+
+
+def _as_decimal(value):
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+class InspectionPlanForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        drawn = cleaned_data.get("objects_drawn")
+        formset = self.formsets.get("results")
+        if drawn is not None and formset is not None:
+            formset.errors  # noqa: B018 - validates the rows so that their cleaned_data exists
+            kept = [
+                form
+                for form in formset.forms
+                if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+            ]
+            if len(kept) > drawn:
+                self.add_error(
+                    "objects_drawn",
+                    _("There are %(results)s results but only %(drawn)s objects drawn. Correct the number drawn.")
+                    % {"results": len(kept), "drawn": drawn},
+                )
+        return cleaned_data
+
+
+class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
+    """One batch of a year's random inspections and its published results."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    batch = models.PositiveSmallIntegerField(
+        _("batch"), default=1, validators=[MinValueValidator(1)], help_text=_("1 for the year's first batch, …")
+    )
+    inspection_items = models.TextField(
+        _("inspection items"), help_text=_("The items of the inspection item list covered; one per line.")
+    )
+    scope = models.TextField(_("scope"), help_text=_("Which institutions the draw was made from."))
+    sampling_share = models.DecimalField(
+        _("sampling share (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[validate_share],
+        help_text=_("Share of the institutions in scope that were drawn, in percent."),
+    )
+    period_start = models.DateField(_("inspection period from"))
+    period_end = models.DateField(_("inspection period to"))
+    legal_basis = models.TextField(_("legal basis"))
+    inspecting_units = models.TextField(
+        _("inspecting units"),
+        help_text=_("The units that inspected, one per line. Never the names of inspectors."),
+    )
+    objects_drawn = models.PositiveIntegerField(
+        _("objects drawn"),
+        validators=[MinValueValidator(1)],
+        help_text=_("How many institutions were drawn; every one of them gets a published result."),
+    )
+
+    content_panels = [
+        *ListedPage.content_panels,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("year"), FieldPanel("batch")]),
+                FieldRowPanel([FieldPanel("period_start"), FieldPanel("period_end")]),
+                FieldRowPanel([FieldPanel("sampling_share"), FieldPanel("objects_drawn")]),
+                ShareNotePanel(heading=_("Sampling share note")),
+            ],
+            heading=_("Plan"),
+        ),
+        FieldPanel("inspection_items"),
+        FieldPanel("scope"),
+        FieldPanel("legal_basis"),
+        FieldPanel("inspecting_units"),
+        InlinePanel("results", heading=_("Results"), label=_("Result")),
+    ]
+    search_fields = [*ListedPage.search_fields, index.SearchField("search_grams")]
+    base_form_class = InspectionPlanForm
+    listing_date_field = "period_start"
+    parent_page_types = ["disclosures.InspectionIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("random inspection plan")
+        verbose_name_plural = _("random inspection plans")
+
+    def clean(self):
+        super().clean()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The period cannot end before it starts.")})
+
+    def search_source(self):
+        places = [f"{r.institution_name} {r.region}" for r in self.results.all()]
+        return [
+            *super().search_source(),
+            self.inspection_items,
+            self.scope,
+            self.legal_basis,
+            self.inspecting_units,
+            *places,
+        ]
+
+    def feed_summary(self):
+        return _("%(year)s, batch %(batch)s: %(share)s%% of institutions in scope drawn, %(drawn)s in all.") % {
+            "year": self.year,
+            "batch": self.batch,
+            "share": figure(self.sampling_share),
+            "drawn": self.drawn_count(),
+        }
+
+    def item_list(self):
+        return _lines(self.inspection_items)
+
+    def unit_list(self):
+        return _lines(self.inspecting_units)
+
+    def drawn_count(self) -> int:
+        return self.objects_drawn or 0
+
+    # Listing -----------------------------------------------------------------------------------
+
+    @classmethod
+    def optimise_listing(cls, queryset):
+        """Per-plan result counts and totals as subqueries: one query for any number of plans,
+        and unaffected by filters that join the results."""
+        results = InspectionResult.objects.filter(page=OuterRef("pk")).order_by().values("page")
+
+        def per_plan(aggregate):
+            return Subquery(results.annotate(v=aggregate).values("v"))
+
+        return queryset.annotate(
+            results_published=Coalesce(per_plan(Count("pk")), 0, output_field=IntegerField()),
+            problems_found=Coalesce(
+                per_plan(Count("pk", filter=Q(outcome=InspectionOutcome.PROBLEM))), 0, output_field=IntegerField()
+            ),
+            # No amount at all stays empty (NULL), as on the plan page, rather than becoming 0.
+            total_recovered=per_plan(Sum("amount_recovered")),
+            total_fines=per_plan(Sum("fine")),
+        )
+
+    @classmethod
+    def export_columns(cls):
+        """One row per plan (the index's download); the plan page's download has one row per result."""
+        return [
+            Column("plan", lambda p: p.title),
+            Column("year", lambda p: p.year),
+            Column("batch", lambda p: p.batch),
+            Column("sampling_share", lambda p: p.sampling_share),
+            Column("period_start", lambda p: p.period_start),
+            Column("period_end", lambda p: p.period_end),
+            Column("objects_drawn", lambda p: p.drawn_count()),
+            Column("results_published", lambda p: p.results_published),
+            Column("problems_found", lambda p: p.problems_found),
+            Column("amount_recovered", lambda p: _fen(p.total_recovered)),
+            Column("fine", lambda p: _fen(p.total_fines)),
+            Column("inspection_items", lambda p: p.item_list()),
+            Column("scope", lambda p: p.scope),
+            Column("legal_basis", lambda p: p.legal_basis),
+            Column("inspecting_units", lambda p: p.unit_list()),
+            Column("url", lambda p: p.full_url),
+        ]
+
+    # Results -----------------------------------------------------------------------------------
+
+    def result_columns(self):
+        return [
+            Column("plan", lambda r: self.title),
+            Column("year", lambda r: self.year),
+            Column("batch", lambda r: self.batch),
+            Column("institution", lambda r: r.institution_name),
+            Column("institution_type", lambda r: r.get_institution_type_display()),
+            Column("region", lambda r: r.region),
+            Column("inspection_date", lambda r: r.inspection_date),
+            Column("items_checked", lambda r: r.items_checked),
+            Column("outcome", lambda r: r.get_outcome_display()),
+            Column("findings", lambda r: r.findings),
+            Column("handling", lambda r: r.handling_list()),
+            Column("amount_recovered", lambda r: r.amount_recovered),
+            Column("fine", lambda r: r.fine),
+            Column("follow_up", lambda r: r.follow_up),
+        ]
+
+    def result_filterset(self, request):
+        from disclosures.filters import InspectionResultFilterSet
+
+        results = self.results.all().order_by("sort_order", "pk")
+        if isinstance(results, models.QuerySet):
+            # Only saved rows can be prefetched; a preview's unsaved rows carry their measures in memory.
+            results = results.prefetch_related("measures")
+        return InspectionResultFilterSet(request.GET, queryset=results)
+
+    def result_summary(self) -> dict:
+        """Published results against the number drawn (100% is the goal), problems found and the
+        money recovered and fined, over all results of the plan."""
+        results = self.results.all()
+        if isinstance(results, models.QuerySet):
+            totals = results.aggregate(
+                published=Count("pk"),
+                problems=Count("pk", filter=Q(outcome=InspectionOutcome.PROBLEM)),
+                recovered=Sum("amount_recovered"),
+                fines=Sum("fine"),
+            )
+        else:
+            # A preview shows unsaved rows that exist only in memory, where the database cannot add up.
+            rows = list(results)
+            totals = {
+                "published": len(rows),
+                "problems": sum(1 for r in rows if r.outcome == InspectionOutcome.PROBLEM),
+                "recovered": _sum_or_none(r.amount_recovered for r in rows),
+                "fines": _sum_or_none(r.fine for r in rows),
+            }
+        totals["recovered"], totals["fines"] = _fen(totals["recovered"]), _fen(totals["fines"])
+        drawn = self.drawn_count()
+        totals["drawn"] = drawn
+        totals["outstanding"] = max(drawn - totals["published"], 0)
+        totals["published_share"] = (
+            (Decimal(totals["published"]) * 100 / drawn).quantize(Decimal("0.1")) if drawn else None
+        )
+        return totals
+
+    @path("")
+    def plan(self, request):
+        filterset = self.result_filterset(request)
+        rows = list(filterset.qs)
+        filtered = any(value for value in request.GET.values())
+        context = self.get_context(request)
+        context.update(
+            filterset=filterset,
+            rows=rows,
+            result_count=len(rows),
+            summary=self.result_summary(),
+            is_filtered=filtered,
+            export_links=export_links(self, request),
+        )
+        response = TemplateResponse(request, self.get_template(request), context)
+        if filtered:
+            response.headers["X-Robots-Tag"] = "noindex"
+        return response
+
+    @path("export/<str:fmt>/", name="export")
+    def export(self, request, fmt):
+        if fmt not in FORMATS:
+            raise Http404
+        filename = f"inspection-results-{self.year}-{self.batch}"
+        return export_response(self.result_filterset(request).qs, self.result_columns(), fmt, filename)
+
+
+def _fen(value):
+    """A sum of money to the fen: SQLite's SUM hands back more decimal places than the column has."""
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
+def _sum_or_none(values):
+    present = [v for v in values if v is not None]
+    return sum(present, Decimal("0")) if present else None
+
+
+class InspectionResult(Orderable, ClusterableModel):
+    """The published result for one drawn institution."""
+
+    page = ParentalKey(InspectionPlanPage, related_name="results", on_delete=models.CASCADE)
+    institution_name = models.CharField(_("institution"), max_length=100)
+    institution_type = models.CharField(_("institution type"), max_length=20, choices=InstitutionType.choices)
+    region = models.CharField(_("region"), max_length=40)
+    inspection_date = models.DateField(_("inspection date"))
+    items_checked = models.TextField(_("items checked"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=InspectionOutcome.choices)
+    findings = models.TextField(_("findings"), blank=True, help_text=_("Required when a problem was found."))
+    measures = ParentalManyToManyField(
+        "disclosures.Measure", verbose_name=_("measures taken"), related_name="inspection_results", blank=True
+    )
+    handling = models.TextField(_("handling"), blank=True, help_text=_("Anything the measures above do not say."))
+    amount_recovered = models.DecimalField(_("amount recovered (yuan)"), validators=[NOT_NEGATIVE], **MONEY)
+    fine = models.DecimalField(_("fine (yuan)"), validators=[NOT_NEGATIVE], **MONEY)
+    follow_up = models.CharField(_("follow-up status"), max_length=200, blank=True)
+
+    panels = [
+        FieldRowPanel([FieldPanel("institution_name"), FieldPanel("institution_type")]),
+        FieldRowPanel([FieldPanel("region"), FieldPanel("inspection_date")]),
+        FieldPanel("items_checked"),
+        FieldRowPanel([FieldPanel("outcome"), FieldPanel("follow_up")]),
+        FieldPanel("findings"),
+        FieldPanel("measures", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("handling"),
+        FieldRowPanel([FieldPanel("amount_recovered"), FieldPanel("fine")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("inspection result")
+        verbose_name_plural = _("inspection results")
+
+    def __str__(self):
+        return self.institution_name
+
+    def clean(self):
+        super().clean()
+        if self.outcome == InspectionOutcome.PROBLEM and not (self.findings or "").strip():
+            raise ValidationError({"findings": _("Say what was found: the outcome is 'Problem found'.")})
+        money = (self.amount_recovered or 0) or (self.fine or 0)
+        if self.outcome == InspectionOutcome.NO_PROBLEM and money:
+            raise ValidationError(
+                {"outcome": _("An amount recovered or a fine means a problem was found; change the outcome.")}
+            )
+
+    def handling_list(self) -> list[str]:
+        """The measures taken, then the free-text note: what the 'handling' column publishes."""
+        return [m.name for m in self.measures.all()] + ([self.handling] if self.handling else [])
+
+
+class InspectionIndexPage(ListingIndexPage):
+    listing_model = InspectionPlanPage
+    export_name = "inspection-plans"
+    subpage_types = ["disclosures.InspectionPlanPage"]
+    max_count_per_parent = 1
+
+    class Meta:
+        verbose_name = _("random inspection index")
+
+    @property
+    def filterset_class(self):
+        from disclosures.filters import InspectionFilterSet
+
+        return InspectionFilterSet
+
+    def listed_pages(self):
+        # Newest plan first: by year and batch, not by when the page happened to be published.
+        return super().listed_pages().order_by("-year", "-batch", "-period_start", "-pk")
