@@ -27,7 +27,11 @@ def latest_pages(kind: str, count: int) -> list[Page]:
     model = _page_model(LISTING_MODELS[kind])
     if model is None:
         return []
-    return list(_newest_first(model.objects.live().public(), model)[:count])
+    field = getattr(model, "listing_date_field", "first_published_at")
+    pages = list(_newest_first(model.objects.live().public(), model)[:count])
+    for page in pages:
+        page.listing_date = getattr(page, field)
+    return pages
 
 
 def _newest_first(queryset, model):

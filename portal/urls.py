@@ -5,6 +5,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import search_views
+from disclosures import views as disclosures_views
 from home import views as home_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("search/", search_views.search, name="search"),
     path("robots.txt", home_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", sitemap, name="sitemap"),
+    path("open-data/", disclosures_views.open_data, name="open_data"),
     path("report/", include("reports.urls")),
     path("documents/", include(wagtaildocs_urls)),
 ]

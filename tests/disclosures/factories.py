@@ -2,33 +2,12 @@ import datetime
 from decimal import Decimal
 
 import factory
-from wagtail.models import Site
 
 from disclosures.models import CaseIndexPage, CasePage, Measure, PolicyIndexPage, PolicyPage, ViolationCategory
+from tests.factories import PublishedPageFactory
 
 
-class _PageFactory(factory.django.DjangoModelFactory):
-    """Adds the page under `parent` (default: the site's home page) and publishes it unless live=False."""
-
-    live = True
-
-    @classmethod
-    def _create(cls, model_class, *args, parent=None, **kwargs):
-        m2m = {name: kwargs.pop(name) for name in ("categories", "measures") if name in kwargs}
-        if parent is None:
-            parent = Site.objects.get(is_default_site=True).root_page
-        page = model_class(*args, **kwargs)
-        for name, value in m2m.items():
-            setattr(page, name, value)
-        parent.add_child(instance=page)
-        revision = page.save_revision()
-        if page.live:
-            revision.publish()
-            page.refresh_from_db()
-        return page
-
-
-class PolicyIndexFactory(_PageFactory):
+class PolicyIndexFactory(PublishedPageFactory):
     class Meta:
         model = PolicyIndexPage
 
@@ -36,7 +15,7 @@ class PolicyIndexFactory(_PageFactory):
     slug = factory.Sequence(lambda n: f"policies-{n}")
 
 
-class PolicyFactory(_PageFactory):
+class PolicyFactory(PublishedPageFactory):
     class Meta:
         model = PolicyPage
 
@@ -52,7 +31,7 @@ class PolicyFactory(_PageFactory):
     body = factory.LazyFunction(lambda: [("paragraph", "<p>正文内容。</p>")])
 
 
-class CaseIndexFactory(_PageFactory):
+class CaseIndexFactory(PublishedPageFactory):
     class Meta:
         model = CaseIndexPage
 
@@ -68,7 +47,7 @@ def measures(*slugs):
     return list(Measure.objects.filter(slug__in=slugs))
 
 
-class CaseFactory(_PageFactory):
+class CaseFactory(PublishedPageFactory):
     class Meta:
         model = CasePage
 
@@ -85,3 +64,4 @@ class CaseFactory(_PageFactory):
     decision_date = datetime.date(2025, 5, 1)
     categories = factory.LazyFunction(lambda: categories("phantom-inpatients"))
     measures = factory.LazyFunction(lambda: measures("recovery", "fine"))
+    _relations = ("categories", "measures")

@@ -4,10 +4,10 @@
 from decimal import Decimal
 
 import factory
-from wagtail.models import Site
 
 from disclosures.choices import FundType, MoneyUnit, PeriodKind
 from disclosures.models import FundDisclosureIndexPage, FundDisclosurePage, FundRow
+from tests.factories import PublishedPageFactory
 
 D = Decimal
 
@@ -44,28 +44,7 @@ def fund_row(fund_type=FundType.EMPLOYEE, income="100.00", expenditure="60.00", 
     }
 
 
-class _PublishedPageFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        abstract = True
-
-    live = True
-
-    @classmethod
-    def _create(cls, model_class, *args, parent=None, rows=None, **kwargs):
-        if parent is None:
-            parent = Site.objects.get(is_default_site=True).root_page
-        page = model_class(*args, **kwargs)
-        if rows is not None:
-            page.rows = [FundRow(sort_order=i, **row) for i, row in enumerate(rows)]
-        parent.add_child(instance=page)
-        revision = page.save_revision()
-        if page.live:
-            revision.publish()
-            page.refresh_from_db()
-        return page
-
-
-class FundDisclosureIndexPageFactory(_PublishedPageFactory):
+class FundDisclosureIndexPageFactory(PublishedPageFactory):
     class Meta:
         model = FundDisclosureIndexPage
 
@@ -74,7 +53,7 @@ class FundDisclosureIndexPageFactory(_PublishedPageFactory):
     intro = "医保基金收入、支出和结余情况。"
 
 
-class FundDisclosurePageFactory(_PublishedPageFactory):
+class FundDisclosurePageFactory(PublishedPageFactory):
     """A disclosure; pass parent=<FundDisclosureIndexPage> and rows=[fund_row(...), ...]
     (DEFAULT_ROWS unless given). Traits: `monthly`, `half_year`, `yearly`."""
 
@@ -91,6 +70,12 @@ class FundDisclosurePageFactory(_PublishedPageFactory):
     summary = "全市医保基金运行平稳。"
     source = "临沧市医疗保障局、临沧市财政局"
     rows = factory.LazyFunction(lambda: [dict(row) for row in DEFAULT_ROWS])
+    _relations = ("rows",)
+
+    @classmethod
+    def relate(cls, page, rows=None):
+        if rows is not None:
+            page.rows = [FundRow(sort_order=i, **row) for i, row in enumerate(rows)]
 
     class Params:
         monthly = factory.Trait(period_kind=PeriodKind.MONTH, period_number=5)

@@ -5,32 +5,13 @@ import datetime
 from decimal import Decimal
 
 import factory
-from wagtail.models import Site
 
 from disclosures.choices import InspectionOutcome, InstitutionType
 from disclosures.models import InspectionIndexPage, InspectionPlanPage, InspectionResult, Measure
+from tests.factories import PublishedPageFactory
 
 
-class _PublishedPageFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        abstract = True
-
-    live = True
-
-    @classmethod
-    def _create(cls, model_class, *args, parent=None, **kwargs):
-        if parent is None:
-            parent = Site.objects.get(is_default_site=True).root_page
-        page = model_class(*args, **kwargs)
-        parent.add_child(instance=page)
-        revision = page.save_revision()
-        if page.live:
-            revision.publish()
-            page.refresh_from_db()
-        return page
-
-
-class InspectionIndexPageFactory(_PublishedPageFactory):
+class InspectionIndexPageFactory(PublishedPageFactory):
     class Meta:
         model = InspectionIndexPage
 
@@ -39,7 +20,7 @@ class InspectionIndexPageFactory(_PublishedPageFactory):
     intro = "医保基金双随机、一公开抽查计划和结果。"
 
 
-class InspectionPlanPageFactory(_PublishedPageFactory):
+class InspectionPlanPageFactory(PublishedPageFactory):
     """A plan; pass parent=<InspectionIndexPage>. The `low_share` trait gives a batch below the
     yearly 5%, `special` a campaign that draws a fifth of the institutions."""
 

@@ -117,3 +117,27 @@ def test_sitemap_lists_published_pages_and_robots_points_to_it(client, cases):
     robots = client.get("/robots.txt").content.decode()
     assert "Disallow: /admin/" in robots and "Disallow: /report/" in robots
     assert "Sitemap: http://testserver/sitemap.xml" in robots
+
+
+def test_open_data_page_describes_every_exported_column(client, db):
+    from disclosures.models import CasePage, FundDisclosurePage, InspectionPlanPage, PolicyPage
+
+    exported = {
+        column.key
+        for columns in (
+            PolicyPage.export_columns(),
+            CasePage.export_columns(),
+            InspectionPlanPage.export_columns(),
+            InspectionPlanPage().result_columns(),
+            FundDisclosurePage.export_columns(),
+        )
+        for column in columns
+    }
+    html = client.get("/open-data/").content.decode()
+    assert all(f"<code>{key}</code>" in html for key in exported)
+    assert "期间代码" in html
+    assert "UTF-8" in html
+
+
+def test_download_links_point_to_the_open_data_page(client, cases):
+    assert 'href="/open-data/"' in client.get(cases.url).content.decode()
