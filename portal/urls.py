@@ -4,8 +4,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from home import search_views
 from disclosures import views as disclosures_views
+from home import search_views
 from home import views as home_views
 
 urlpatterns = [
