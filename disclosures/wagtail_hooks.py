@@ -2,7 +2,8 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
-from disclosures.models.funds import FundDisclosurePage, amount_text
+from disclosures.models.funds import FundDisclosurePage
+from home.templatetags.portal_tags import amount as amount_text
 
 # The published figures of a fund page as they were before an edit request changed them.
 _FIGURES_BEFORE_EDIT = "_fund_figures_before_edit"

@@ -207,7 +207,7 @@ def load_demo_content(publications: bool = True) -> list[str]:
         created.append(f"page: {spec.title}")
 
     if publications:
-        from disclosures import demo_content as disclosures_demo
+        from disclosures import demo as disclosures_demo
 
         created += disclosures_demo.load(home, first_time)
     return created

@@ -22,7 +22,6 @@ from wagtail.search import index
 from disclosures.choices import FundType, MoneyUnit, PeriodKind
 from disclosures.exports import FORMATS, Column, export_response
 from home.search_text import ChineseSearchable
-from home.templatetags.portal_tags import format_amount
 
 from .base import ListedPage, ListingIndexPage, export_links
 
@@ -34,12 +33,6 @@ UNIT_FACTORS = {MoneyUnit.YUAN: 1, MoneyUnit.TEN_THOUSAND: 10_000, MoneyUnit.HUN
 PERIOD_NUMBERS = {PeriodKind.MONTH: (1, 12), PeriodKind.QUARTER: (1, 4), PeriodKind.HALF: (1, 2)}
 MONTHS_PER_PERIOD = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.HALF: 6}
 AMOUNT_FIELDS = ("income", "expenditure", "current_balance", "cumulative_balance")
-
-
-def amount_text(value) -> str:
-    """A figure as the page shows it, '1,234.50' (the `amount` template filter): the unit is
-    stated once in the caption, not in every figure."""
-    return format_amount(value) or "—"
 
 
 def period_end(year: int, kind: str, number: int | None) -> datetime.date:
