@@ -26,8 +26,13 @@ PORTAL_ROLE = env_str("PORTAL_ROLE", "all")
 if PORTAL_ROLE not in PORTAL_ROLES:
     raise ImproperlyConfigured(f"PORTAL_ROLE must be one of {', '.join(PORTAL_ROLES)}, got {PORTAL_ROLE!r}.")
 PORTAL_ADMIN_ENABLED = PORTAL_ROLE in ("staff", "all")
-# Path of the bureau's keyring file (private intake key); kept outside the database and media.
+# Path of the bureau's keyring file, kept outside the database and media: the keyring itself (private
+# intake keys) for the staff and all roles, its public export (public keys only) for the public role.
 PORTAL_KEYRING = env_str("PORTAL_KEYRING", str(VAR_DIR / "keyring"))
+# Secret under which tracking codes are hashed for lookup (reports/codes.py). Separate from SECRET_KEY
+# so that rotating SECRET_KEY does not make every stored code unfindable; required in production, on
+# every role, and never to be changed once reports exist. Unset: derived from SECRET_KEY (dev, tests).
+PORTAL_CODE_PEPPER = env_str("PORTAL_CODE_PEPPER")
 
 INSTALLED_APPS = [
     "home",
@@ -166,6 +171,16 @@ STORAGES = {
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
+# Evidence files a reporter may attach (reports/evidence.py). The reverse proxy's request body
+# limit must allow PORTAL_EVIDENCE_MAX_TOTAL_BYTES plus the rest of the form.
+PORTAL_EVIDENCE_MAX_FILES = env_int("PORTAL_EVIDENCE_MAX_FILES", 10)
+PORTAL_EVIDENCE_MAX_BYTES = env_int("PORTAL_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+PORTAL_EVIDENCE_MAX_TOTAL_BYTES = env_int("PORTAL_EVIDENCE_MAX_TOTAL_BYTES", 50 * 1024 * 1024)
+# Width × height of one image: decoding a 50-megapixel photo takes about 150 MB. Pillow's own
+# limit (about 89 megapixels, shared with Wagtail's images) caps it.
+PORTAL_EVIDENCE_MAX_PIXELS = env_int("PORTAL_EVIDENCE_MAX_PIXELS", 50_000_000)
+PORTAL_EVIDENCE_MAX_PDF_PAGES = env_int("PORTAL_EVIDENCE_MAX_PDF_PAGES", 500)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -185,4 +200,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # These libraries read reporters' evidence (reports/evidence.py), and their messages can quote
+    # it: Pillow logs EXIF values (GPS included) at DEBUG, pypdf quotes PDF objects in warnings.
+    "loggers": {"PIL": {"level": "INFO"}, "pypdf": {"level": "CRITICAL"}},
 }

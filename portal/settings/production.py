@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DATABASES, DEV_SECRET_KEY, PORTAL_ROLE, SECRET_KEY
+from .base import ALLOWED_HOSTS, DATABASES, DEV_SECRET_KEY, PORTAL_CODE_PEPPER, PORTAL_ROLE, SECRET_KEY
 from .env import env_bool, env_int, env_str
 
 DEBUG = False
@@ -25,6 +25,13 @@ if not env_str("DATABASE_URL") or DATABASES["default"]["ENGINE"] != "django.db.b
     _refuse("DATABASE_URL must point at PostgreSQL (SQLite is for development only).")
 if not env_str("REDIS_URL"):
     _refuse("REDIS_URL is not set; production needs Redis for the cache and the Celery broker.")
+if not PORTAL_CODE_PEPPER:
+    _refuse(
+        "PORTAL_CODE_PEPPER is not set; every role needs it to look up tracking codes. Generate it once with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'` and never change it."
+    )
+if len(PORTAL_CODE_PEPPER) < 40 or len(set(PORTAL_CODE_PEPPER)) < 5 or PORTAL_CODE_PEPPER == SECRET_KEY:
+    _refuse("PORTAL_CODE_PEPPER is insecure (shorter than 40 characters, fewer than 5 distinct, or SECRET_KEY).")
 if PORTAL_ROLE in ("staff", "all") and not env_str("PORTAL_KEYRING"):
     _refuse(f"PORTAL_KEYRING is not set; the {PORTAL_ROLE!r} role needs the path of the bureau's keyring.")
 

@@ -26,6 +26,7 @@ SETTINGS_ENV = {
     "MEDIA_ROOT",
     "MEDIA_STORAGE_BACKEND",
     "MEDIA_URL",
+    "PORTAL_CODE_PEPPER",
     "PORTAL_KEYRING",
     "PORTAL_ROLE",
     "PORTAL_VAR_DIR",
@@ -45,6 +46,7 @@ GOOD_ENV = {
     "DATABASE_URL": "postgres://u@localhost/db",
     "REDIS_URL": "redis://localhost:6379/0",
     "PORTAL_KEYRING": "/tmp/k",  # noqa: S108 - only a path to name; settings never open it
+    "PORTAL_CODE_PEPPER": secrets.token_urlsafe(48),
 }
 
 
@@ -91,6 +93,11 @@ def test_good_environment_starts():
         ({"PORTAL_ROLE": "staff", "PORTAL_KEYRING": None}, "PORTAL_KEYRING"),
         ({"PORTAL_ROLE": "all", "PORTAL_KEYRING": None}, "PORTAL_KEYRING"),
         ({"PORTAL_ROLE": "bogus"}, "PORTAL_ROLE"),
+        ({"PORTAL_CODE_PEPPER": None}, "PORTAL_CODE_PEPPER"),
+        ({"PORTAL_CODE_PEPPER": None, "PORTAL_ROLE": "public", "PORTAL_KEYRING": None}, "PORTAL_CODE_PEPPER"),
+        ({"PORTAL_CODE_PEPPER": secrets.token_urlsafe(24)}, "PORTAL_CODE_PEPPER"),  # 32 characters
+        ({"PORTAL_CODE_PEPPER": "ab" * 30}, "PORTAL_CODE_PEPPER"),
+        ({"PORTAL_CODE_PEPPER": GOOD_ENV["SECRET_KEY"]}, "PORTAL_CODE_PEPPER"),
     ],
 )
 def test_unsafe_environment_is_refused(overrides, named):
