@@ -49,21 +49,14 @@ class ListingIndexPage(ChineseSearchable, RoutablePageMixin, Page):
         paginator = Paginator(filterset.qs, self.per_page)
         page_obj = paginator.get_page(request.GET.get("page"))
         context = self.get_context(request)
-        filtered = any(value for key, value in request.GET.items() if key != "page")
         context.update(
             filterset=filterset,
             page_obj=page_obj,
             items=page_obj.object_list,
             result_count=paginator.count,
-            is_filtered=filtered,
             query_string=_filters_only(request),
-            export_links=export_links(self, request),
         )
-        response = TemplateResponse(request, self.get_template(request), context)
-        if filtered:
-            # Filtered combinations are endless; only the plain index belongs in search engines.
-            response.headers["X-Robots-Tag"] = "noindex"
-        return response
+        return filtered_response(self, request, context)
 
     @path("export/<str:fmt>/", name="export")
     def export(self, request, fmt):
@@ -78,6 +71,17 @@ class ListingIndexPage(ChineseSearchable, RoutablePageMixin, Page):
     @path("feed/atom/", name="atom")
     def atom_feed(self, request):
         return AtomListingFeed(self, self.filterset(request).qs, request)(request)
+
+
+def filtered_response(page, request, context):
+    """Render a routable page whose list follows GET filters, with its export links. Filtered
+    combinations are endless: only the unfiltered page belongs in search engines."""
+    filtered = bool(_filters_only(request))
+    context.update(is_filtered=filtered, export_links=export_links(page, request))
+    response = TemplateResponse(request, page.get_template(request), context)
+    if filtered:
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def export_links(page, request, route="export"):

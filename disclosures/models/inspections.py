@@ -14,7 +14,6 @@ from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -30,7 +29,7 @@ from disclosures.exports import FORMATS, Column, export_response
 from home.search_text import ChineseSearchable
 from home.templatetags.portal_tags import figure
 
-from .base import ListedPage, ListingIndexPage, export_links
+from .base import ListedPage, ListingIndexPage, filtered_response
 
 MONEY = {"max_digits": 16, "decimal_places": 2, "null": True, "blank": True}
 NOT_NEGATIVE = MinValueValidator(Decimal("0"), message=_("An amount cannot be negative."))
@@ -296,20 +295,9 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
     def plan(self, request):
         filterset = self.result_filterset(request)
         rows = list(filterset.qs)
-        filtered = any(value for value in request.GET.values())
         context = self.get_context(request)
-        context.update(
-            filterset=filterset,
-            rows=rows,
-            result_count=len(rows),
-            summary=self.result_summary(),
-            is_filtered=filtered,
-            export_links=export_links(self, request),
-        )
-        response = TemplateResponse(request, self.get_template(request), context)
-        if filtered:
-            response.headers["X-Robots-Tag"] = "noindex"
-        return response
+        context.update(filterset=filterset, rows=rows, result_count=len(rows), summary=self.result_summary())
+        return filtered_response(self, request, context)
 
     @path("export/<str:fmt>/", name="export")
     def export(self, request, fmt):
