@@ -24,6 +24,7 @@ run: $(VENV)/.installed ## Install, migrate, load demo content and serve http://
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo_content
 	$(MANAGE) ensure_dev_superuser
+	$(MANAGE) ensure_dev_keyring
 	$(MANAGE) runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed ## Run the whole test suite (integration tests too when REDIS_URL is set)
