@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.db import transaction
 from wagtail.models import Site
 
+from disclosures.demo import ensure_vocabularies
+
 from .models import DemoContentRecord, HomePage, PortalSettings, StandardPage
 from .site_setup import ensure_home_page
 
@@ -177,6 +179,7 @@ def load_demo_content(publications: bool = True) -> list[str]:
         return True
 
     home = ensure_home_page(SITE_TITLE)
+    ensure_vocabularies()  # the report form needs them, publications or not
     if first_time("home-body"):
         home.title = SITE_TITLE
         home.intro = "公开医保基金监管信息，受理欺诈骗保举报。"

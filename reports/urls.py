@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import receipt_views, views
 
 app_name = "reports"
 
 urlpatterns = [
-    path("", views.report_channels, name="submit"),
-    path("status/", views.report_channels, {"checking": True}, name="status"),
+    path("", views.submit, name="submit"),
+    path("confirm/", views.confirm, name="confirm"),
+    path("status/", views.status, name="status"),
+    path("status/reply/", views.reply, name="reply"),
+    path("status/identity/", views.withdraw_identity, name="withdraw_identity"),
+    path("status/evidence/", views.evidence_download, name="evidence"),
+    path("receipt/verify/", receipt_views.verify_receipt_view, name="receipt_verify"),
 ]

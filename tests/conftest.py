@@ -40,6 +40,23 @@ def portal_settings(demo):
     return PortalSettings.for_site(Site.objects.get(is_default_site=True))
 
 
+@pytest.fixture
+def report_keys(settings, tmp_path):
+    """A fresh keyring (with its public export) and receipt signing keys for this test."""
+    from reports import crypto, keys, receipts
+
+    keyring_path = tmp_path / "keyring"
+    crypto.generate_keyring(keyring_path)
+    crypto.write_public_keyring(crypto.load_keyring(keyring_path), crypto.public_keyring_path(keyring_path))
+    receipt_path = tmp_path / "receipt-keys"
+    receipts.generate_receipt_keys(receipt_path)
+    settings.PORTAL_KEYRING = str(keyring_path)
+    settings.PORTAL_RECEIPT_KEYS = str(receipt_path)
+    keys.forget_loaded_keys()
+    yield keyring_path
+    keys.forget_loaded_keys()
+
+
 class ParsedPage(HTMLParser):
     """The bits of a rendered page the tests look at: every start tag with its attributes,
     and every link with its text and the landmark it sits in."""

@@ -87,7 +87,7 @@ BUILDERS = {
 }
 
 
-def _ensure_vocabularies():
+def ensure_vocabularies():
     """The starting vocabularies come with migrations; a flushed database (browser tests) lacks them."""
     from disclosures.models import Measure, ViolationCategory
     from disclosures.vocabularies import MEASURES, VIOLATION_CATEGORIES
@@ -101,7 +101,7 @@ def _ensure_vocabularies():
 
 def load(home, first_time) -> list[str]:
     """Create the index pages under `home` and their demo children not loaded before."""
-    _ensure_vocabularies()
+    ensure_vocabularies()
     created = []
     for key, label, slug, title, intro in INDEXES:
         index = home.get_children().filter(slug=slug).specific().first()

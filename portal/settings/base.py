@@ -29,10 +29,27 @@ PORTAL_ADMIN_ENABLED = PORTAL_ROLE in ("staff", "all")
 # Path of the bureau's keyring file, kept outside the database and media: the keyring itself (private
 # intake keys) for the staff and all roles, its public export (public keys only) for the public role.
 PORTAL_KEYRING = env_str("PORTAL_KEYRING", str(VAR_DIR / "keyring"))
+# Path of the receipt signing keys (reports/receipts.py), separate from the keyring: every role signs or
+# checks receipts, so every role has this file, with its private key and readable by no one else.
+PORTAL_RECEIPT_KEYS = env_str("PORTAL_RECEIPT_KEYS", str(VAR_DIR / "receipt-keys"))
 # Secret under which tracking codes are hashed for lookup (reports/codes.py). Separate from SECRET_KEY
 # so that rotating SECRET_KEY does not make every stored code unfindable; required in production, on
 # every role, and never to be changed once reports exist. Unset: derived from SECRET_KEY (dev, tests).
 PORTAL_CODE_PEPPER = env_str("PORTAL_CODE_PEPPER")
+# A file holding the keyring's passphrase when it is protected (a mounted secret, never the env).
+PORTAL_KEYRING_PASSPHRASE_FILE = env_str("PORTAL_KEYRING_PASSPHRASE_FILE")
+# Who is told (by e-mail, number only) that a report awaits a decision: the members of this group
+# plus these addresses.
+PORTAL_INTAKE_GROUP = env_str("PORTAL_INTAKE_GROUP", "受理员")
+PORTAL_INTAKE_NOTIFY_EMAILS = env_list("PORTAL_INTAKE_NOTIFY_EMAILS")
+# Report status lookups: failures allowed per client in a window before it must wait.
+PORTAL_LOOKUP_MAX_FAILURES = env_int("PORTAL_LOOKUP_MAX_FAILURES", 5)
+PORTAL_LOOKUP_WINDOW_SECONDS = env_int("PORTAL_LOOKUP_WINDOW_SECONDS", 15 * 60)
+# Submissions accepted per client per hour (a flood guard; a real reporter sends a few).
+PORTAL_SUBMISSIONS_PER_HOUR = env_int("PORTAL_SUBMISSIONS_PER_HOUR", 10)
+# Reverse proxies in front of the web nodes: the client address is taken that many hops from the
+# right of X-Forwarded-For. 0 uses REMOTE_ADDR.
+PORTAL_PROXY_COUNT = env_int("PORTAL_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
     "home",
@@ -137,6 +154,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "home.tasks.record_worker_heartbeat", "schedule": 60.0},
     "publish-scheduled-pages": {"task": "home.tasks.publish_scheduled_pages", "schedule": 60.0},
+    "sweep-reports": {"task": "reports.tasks.sweep_reports", "schedule": 120.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -180,6 +198,12 @@ PORTAL_EVIDENCE_MAX_TOTAL_BYTES = env_int("PORTAL_EVIDENCE_MAX_TOTAL_BYTES", 50 
 # limit (about 89 megapixels, shared with Wagtail's images) caps it.
 PORTAL_EVIDENCE_MAX_PIXELS = env_int("PORTAL_EVIDENCE_MAX_PIXELS", 50_000_000)
 PORTAL_EVIDENCE_MAX_PDF_PAGES = env_int("PORTAL_EVIDENCE_MAX_PDF_PAGES", 500)
+
+# Report-handling deadlines in Chinese working days (reports/deadlines.py). Deciding whether to accept
+# a report: 15 from receipt (Tibet 2019; the national figure is unconfirmed). Telling a real-name
+# reporter the decision: 5 from the decision (国家医保局令第5号).
+PORTAL_ACCEPTANCE_WORKING_DAYS = env_int("PORTAL_ACCEPTANCE_WORKING_DAYS", 15)
+PORTAL_NOTIFY_WORKING_DAYS = env_int("PORTAL_NOTIFY_WORKING_DAYS", 5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

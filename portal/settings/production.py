@@ -32,8 +32,15 @@ if not PORTAL_CODE_PEPPER:
     )
 if len(PORTAL_CODE_PEPPER) < 40 or len(set(PORTAL_CODE_PEPPER)) < 5 or PORTAL_CODE_PEPPER == SECRET_KEY:
     _refuse("PORTAL_CODE_PEPPER is insecure (shorter than 40 characters, fewer than 5 distinct, or SECRET_KEY).")
-if PORTAL_ROLE in ("staff", "all") and not env_str("PORTAL_KEYRING"):
-    _refuse(f"PORTAL_KEYRING is not set; the {PORTAL_ROLE!r} role needs the path of the bureau's keyring.")
+if not env_str("PORTAL_KEYRING"):
+    _refuse(
+        f"PORTAL_KEYRING is not set; the {PORTAL_ROLE!r} role needs the path of "
+        + ("the keyring's public export (public keys only)." if PORTAL_ROLE == "public" else "the bureau's keyring.")
+    )
+if not env_str("PORTAL_RECEIPT_KEYS"):
+    _refuse(
+        "PORTAL_RECEIPT_KEYS is not set; every role needs the receipt signing keys (`manage.py receiptkeys generate`)."
+    )
 
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
 

@@ -72,7 +72,7 @@ def test_report_pages_give_the_hotline_in_chinese(client, portal_settings, url):
 
     assert response.status_code == 200
     assert '<html lang="zh-Hans">' in html
-    assert "拨打举报电话 0883-7654321。" in html
+    assert "拨打举报电话 0883-7654321" in html
 
 
 def test_empty_listings_say_nothing_is_published_yet(client, demo):

@@ -28,6 +28,7 @@ SETTINGS_ENV = {
     "MEDIA_URL",
     "PORTAL_CODE_PEPPER",
     "PORTAL_KEYRING",
+    "PORTAL_RECEIPT_KEYS",
     "PORTAL_ROLE",
     "PORTAL_VAR_DIR",
     "REDIS_URL",
@@ -47,6 +48,7 @@ GOOD_ENV = {
     "REDIS_URL": "redis://localhost:6379/0",
     "PORTAL_KEYRING": "/tmp/k",  # noqa: S108 - only a path to name; settings never open it
     "PORTAL_CODE_PEPPER": secrets.token_urlsafe(48),
+    "PORTAL_RECEIPT_KEYS": "/tmp/r",  # noqa: S108 - only a path to name; settings never open it
 }
 
 
@@ -98,6 +100,9 @@ def test_good_environment_starts():
         ({"PORTAL_CODE_PEPPER": secrets.token_urlsafe(24)}, "PORTAL_CODE_PEPPER"),  # 32 characters
         ({"PORTAL_CODE_PEPPER": "ab" * 30}, "PORTAL_CODE_PEPPER"),
         ({"PORTAL_CODE_PEPPER": GOOD_ENV["SECRET_KEY"]}, "PORTAL_CODE_PEPPER"),
+        ({"PORTAL_RECEIPT_KEYS": None}, "PORTAL_RECEIPT_KEYS"),
+        ({"PORTAL_RECEIPT_KEYS": None, "PORTAL_ROLE": "public"}, "PORTAL_RECEIPT_KEYS"),
+        ({"PORTAL_RECEIPT_KEYS": None, "PORTAL_ROLE": "staff"}, "PORTAL_RECEIPT_KEYS"),
     ],
 )
 def test_unsafe_environment_is_refused(overrides, named):
@@ -108,10 +113,11 @@ def test_unsafe_environment_is_refused(overrides, named):
     assert named in result.stderr
 
 
-def test_public_tier_needs_no_keyring():
+def test_public_tier_needs_the_public_export_of_the_keyring():
     result = setup_django(PORTAL_ROLE="public", PORTAL_KEYRING=None)
 
-    assert result.returncode == 0, result.stderr
+    assert result.returncode != 0
+    assert "public export" in result.stderr
 
 
 def test_deploy_checks_pass():

@@ -11,6 +11,7 @@ def dev_paths(settings, tmp_path):
     settings.DEBUG = True
     settings.VAR_DIR = tmp_path
     settings.PORTAL_KEYRING = str(tmp_path / "keyring")
+    settings.PORTAL_RECEIPT_KEYS = str(tmp_path / "receipt-keys")
     return tmp_path / "keyring"
 
 
