@@ -662,29 +662,38 @@ def generate_keyring(
     return keyring
 
 
-def _read_document(path: str | Path) -> tuple[dict, os.stat_result]:
+def read_key_document(
+    path: str | Path, *, kind: str, file_format: str, version: int, error: type[Exception]
+) -> tuple[dict, os.stat_result]:
+    """A key file's JSON document and its status (for the mode check), or ``error`` saying what is
+    wrong with it. ``kind`` names the file in messages ("keyring", "receipt key")."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
             status = os.fstat(handle.fileno())
             raw = handle.read()
     except FileNotFoundError:
-        raise KeyringError(f"no keyring file at {path}") from None
+        raise error(f"no {kind} file at {path}") from None
     except OSError as exc:
-        raise KeyringError(f"cannot read the keyring file {path}: {exc.strerror}") from None
+        raise error(f"cannot read the {kind} file {path}: {exc.strerror}") from None
     try:
         document = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise KeyringError(f"{path} is not a keyring file (not JSON)") from None
-    if not isinstance(document, dict) or document.get("format") != KEYRING_FORMAT:
-        raise KeyringError(f"{path} is not a keyring file")
-    if document.get("version") != KEYRING_VERSION:
-        raise KeyringError(
-            f"{path} has keyring format version {document.get('version')!r}; this code reads {KEYRING_VERSION}"
-        )
-    if not isinstance(document.get("keys"), list) or not all(isinstance(e, dict) for e in document["keys"]):
-        raise KeyringError(f"{path} has no list of keys")
+        raise error(f"{path} is not a {kind} file (not JSON)") from None
+    if not isinstance(document, dict) or document.get("format") != file_format:
+        raise error(f"{path} is not a {kind} file")
+    if document.get("version") != version:
+        raise error(f"{path} has {kind} format version {document.get('version')!r}; this code reads {version}")
+    entries = document.get("keys")
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
+        raise error(f"{path} has no list of keys")
     return document, status
+
+
+def _read_document(path: str | Path) -> tuple[dict, os.stat_result]:
+    return read_key_document(
+        path, kind="keyring", file_format=KEYRING_FORMAT, version=KEYRING_VERSION, error=KeyringError
+    )
 
 
 def _has_private_parts(document: dict) -> bool:

@@ -196,7 +196,7 @@ class ReportForm(forms.Form):
             person = Identity(
                 name=data["name"].strip(),
                 id_number=data["id_number"],
-                phone=data["phone"].strip(),
+                phone=identity.normalise_phone(data["phone"]),
                 contact_preference=data.get("contact_preference") or "portal",
             )
         return Submission(

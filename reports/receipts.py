@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from reports.crypto import write_private_file
+from reports.crypto import read_key_document, write_private_file
 
 RECEIPT_KEYS_FORMAT = "mediinsure-portal-receipt-keys"
 RECEIPT_KEYS_VERSION = 1
@@ -479,27 +479,10 @@ def _raw_key(entry: dict, name: str, path) -> bytes:
 
 def _load(path: str | Path) -> tuple[ReceiptKeys, os.stat_result]:
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            status = os.fstat(handle.fileno())
-            raw = handle.read()
-    except FileNotFoundError:
-        raise ReceiptKeyError(f"no receipt key file at {path}") from None
-    except OSError as exc:
-        raise ReceiptKeyError(f"cannot read the receipt key file {path}: {exc.strerror}") from None
-    try:
-        document = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ReceiptKeyError(f"{path} is not a receipt key file (not JSON)") from None
-    if not isinstance(document, dict) or document.get("format") != RECEIPT_KEYS_FORMAT:
-        raise ReceiptKeyError(f"{path} is not a receipt key file")
-    if document.get("version") != RECEIPT_KEYS_VERSION:
-        raise ReceiptKeyError(
-            f"{path} has receipt key format version {document.get('version')!r}; this code reads {RECEIPT_KEYS_VERSION}"
-        )
-    entries = document.get("keys")
-    if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
-        raise ReceiptKeyError(f"{path} has no list of keys")
+    document, status = read_key_document(
+        path, kind="receipt key", file_format=RECEIPT_KEYS_FORMAT, version=RECEIPT_KEYS_VERSION, error=ReceiptKeyError
+    )
+    entries = document["keys"]
     if any("private_key" in entry for entry in entries) and status.st_mode & stat.S_IROTH:
         raise ReceiptKeyError(f"{path} holds private receipt keys and is readable by others; chmod 600 it")
     infos, private_keys = [], {}

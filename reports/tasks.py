@@ -2,6 +2,7 @@
 whatever the broker missed. Task arguments are report ids only, never content or codes."""
 
 import contextlib
+import threading
 from datetime import timedelta
 
 from celery import shared_task
@@ -20,13 +21,27 @@ SWEEP_GRACE = timedelta(minutes=2)
 RESEND_LIFETIME = timedelta(hours=24)
 
 
-def queue_processing(report_id: str) -> None:
-    """Queue ``process_report``; with the broker down, do nothing now: the sweep will do it.
+#: Name of the threads that publish after commit (tests wait for them).
+PUBLISHER_THREAD = "report-queue"
 
-    Runs after commit, so the report is already safe whatever happens here."""
+
+def _publish(report_id: str) -> None:
     # Whatever the broker raises, a stored submission must not fail: the sweep catches up.
     with contextlib.suppress(Exception):
         process_report.apply_async(args=[report_id], retry=False)
+
+
+def queue_processing(report_id: str) -> None:
+    """Queue ``process_report``; with the broker down, do nothing now: the sweep will do it.
+
+    Runs after commit, so the report is already safe whatever happens here. With a real broker the
+    message is published from a short-lived thread: reaching a broker that is down takes redis-py
+    several seconds of retries, which the reporter must not wait for. Eager (embedded set-up),
+    the task runs inline."""
+    if process_report.app.conf.task_always_eager:
+        _publish(report_id)
+    else:
+        threading.Thread(target=_publish, args=(report_id,), name=PUBLISHER_THREAD, daemon=True).start()
 
 
 def intake_recipients() -> list[str]:

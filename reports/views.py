@@ -14,6 +14,7 @@ import functools
 import hashlib
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
@@ -280,26 +281,42 @@ def status(request):
     return _status_page(request, opened, form.cleaned_data["code"])
 
 
+def code_action(view=None, *, accepts_files=False):
+    """A status-page action: POST only, the posted code must open a report (throttled like the
+    lookup), then ``view(request, opened, code)``. With ``accepts_files`` evidence is read into memory
+    only (reports/uploads.py), which must be arranged before anything reads ``request.POST``."""
+    if view is None:
+        return functools.partial(code_action, accepts_files=accepts_files)
+
+    @functools.wraps(view)
+    @private_channel
+    @sensitive_variables()
+    def wrapped(request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if accepts_files:
+            use_memory_uploads(request)
+            if request.POST is not None and request.evidence_request_too_large:
+                return _too_large(request)
+        form = CodeForm(request.POST)
+        try:
+            opened = _open_by_code(request, form)
+        except _Refused as refused:
+            return refused.response
+        return view(request, opened, form.cleaned_data["code"])
+
+    return wrapped
+
+
 def _reply_seen(token: str) -> bool:
     """A reload re-posts the reply: store it once per one-time token."""
     key = "reports:reply:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
     return not cache.add(key, 1, REPLY_TOKEN_LIFETIME)
 
 
-@private_channel
+@code_action(accepts_files=True)
 @sensitive_variables()
-def reply(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    use_memory_uploads(request)
-    if request.POST is not None and request.evidence_request_too_large:
-        return _too_large(request)
-    form = CodeForm(request.POST)
-    try:
-        opened = _open_by_code(request, form)
-    except _Refused as refused:
-        return refused.response
-    code = form.cleaned_data["code"]
+def reply(request, opened, code):
     reply_form = ReplyForm(request.POST, request.FILES, existing_sizes=intake.reporter_file_sizes(opened))
     if not reply_form.is_valid():
         return _status_page(request, opened, code, reply_form=reply_form, status=400)
@@ -311,17 +328,9 @@ def reply(request):
     return _status_page(request, intake.open_with_code(code), code, notice=_("Your message has been sent."))
 
 
-@private_channel
+@code_action
 @sensitive_variables()
-def withdraw_identity(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = CodeForm(request.POST)
-    try:
-        opened = _open_by_code(request, form)
-    except _Refused as refused:
-        return refused.response
-    code = form.cleaned_data["code"]
+def withdraw_identity(request, opened, code):
     if opened.identity is None:
         return _status_page(request, opened, code, notice=_("This report is already anonymous."))
     if not request.POST.get("confirm"):
@@ -339,19 +348,12 @@ def withdraw_identity(request):
     )
 
 
-@private_channel
+@code_action
 @sensitive_variables()
-def evidence_download(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = CodeForm(request.POST)
-    try:
-        opened = _open_by_code(request, form)
-    except _Refused as refused:
-        return refused.response
+def evidence_download(request, opened, code):
     try:
         view, data = intake.evidence_content(opened, request.POST.get("evidence", ""))
-    except (EvidenceFile.DoesNotExist, ValueError, StopIteration):
+    except (EvidenceFile.DoesNotExist, ValidationError, ValueError, StopIteration):
         return _render(
             request,
             "reports/error.html",

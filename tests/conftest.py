@@ -27,6 +27,21 @@ def _fresh_cache():
     _forget_cached_state()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Outside the integration tests, Celery tasks run in this process even when REDIS_URL is set, so
+    no test leaves messages in the shared broker for a worker that never comes."""
+    if request.node.get_closest_marker("integration") is not None:
+        yield
+        return
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def demo(db):
     """The demo site as `make run` builds it, without the publications (tests add their own);

@@ -50,6 +50,8 @@ PORTAL_SUBMISSIONS_PER_HOUR = env_int("PORTAL_SUBMISSIONS_PER_HOUR", 10)
 # Reverse proxies in front of the web nodes: the client address is taken that many hops from the
 # right of X-Forwarded-For. 0 uses REMOTE_ADDR.
 PORTAL_PROXY_COUNT = env_int("PORTAL_PROXY_COUNT", 0)
+# The county-level areas a report can name (reports/regions.py); empty: the demo bureau's.
+PORTAL_REGIONS = env_list("PORTAL_REGIONS")
 
 INSTALLED_APPS = [
     "home",

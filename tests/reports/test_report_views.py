@@ -93,7 +93,8 @@ def test_a_real_name_report_needs_a_valid_id_number_and_phone(client, demo, repo
         form_data(identity_mode="real_name", name="张三", id_number="53090219800101030x", phone="139 8877 6655"),
     )
     assert Report.objects.get().real_name
-    assert intake.open_with_code(code_of(response)).identity.id_number == "53090219800101030X"
+    person = intake.open_with_code(code_of(response)).identity
+    assert (person.id_number, person.phone) == ("53090219800101030X", "13988776655")
 
 
 def test_missing_fields_are_named_in_chinese(client, demo, report_keys):
@@ -209,6 +210,8 @@ def test_the_reporter_downloads_their_own_evidence_only(client, demo, report_key
     assert "attachment" in response["Content-Disposition"]
     response = client.post(reverse("reports:evidence"), {"code": mine.code, "evidence": str(theirs_file.id)})
     assert response.status_code == 404
+    response = client.post(reverse("reports:evidence"), {"code": mine.code, "evidence": "../../etc/passwd"})
+    assert response.status_code == 404
 
 
 def test_a_real_name_reporter_can_switch_to_anonymous(client, demo, report_keys):
@@ -258,3 +261,15 @@ def test_the_public_role_takes_reports_and_shows_status_without_the_private_key(
     settings.PORTAL_KEYRING = str(report_keys)
     keys.forget_loaded_keys()
     assert intake.open_for_staff(report).content["description"] == form_data()["description"]
+
+
+def test_a_request_larger_than_every_limit_is_refused_unread(client, demo, report_keys, settings):
+    settings.PORTAL_EVIDENCE_MAX_TOTAL_BYTES = 1000
+    huge = SimpleUploadedFile("huge.jpg", b"\xff" * (3 * 1024 * 1024), content_type="image/jpeg")
+    response = client.post(reverse("reports:submit"), {**form_data(), "evidence": [huge]})
+    assert response.status_code == 413 and "文件过大" in response.content.decode()
+    assert not Report.objects.exists()
+    code = intake.submit(make_submission()).code
+    huge.seek(0)
+    response = client.post(reverse("reports:reply"), {"code": code, "text": "附件", "evidence": [huge]})
+    assert response.status_code == 413
