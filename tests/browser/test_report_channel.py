@@ -93,6 +93,7 @@ def test_report_with_javascript_keeps_the_reporter_from_losing_the_code(
     page.get_by_label("姓名").fill("王芳")
     page.get_by_label("居民身份证号码").fill("53090219800101030X")
     page.get_by_label("联系电话").fill("13988776655")
+    page.screenshot(path=str(artifacts_dir / "report-form.png"), full_page=True)
     page.get_by_role("button", name="提交举报").click()
     page.wait_for_load_state()
     code = shown_code(page)
