@@ -53,6 +53,23 @@ STATUS_EXPLANATIONS = {
 }
 
 
+class RejectionReason(models.TextChoices):
+    """The grounds for not accepting a report (from the provincial rules, see shared/DOMAIN.md)."""
+
+    NOT_FUND_MATTER = "not_fund_matter", _("Not a matter of medical insurance funds")
+    NO_TARGET_OR_FACTS = "no_target_or_facts", _("No clear target or facts")
+    ALREADY_UNDER_INVESTIGATION = "under_investigation", _("Already accepted and still under investigation")
+    REPEATED_WITHOUT_NEW_CLUES = "repeated", _("Already concluded; repeated without new clues")
+    UPHELD_BY_HIGHER_BUREAU = "upheld_above", _("Already reviewed by the higher bureau and upheld")
+    FOR_COURTS_OR_REVIEW = "other_procedure", _("A matter for the courts, arbitration or administrative review")
+
+
+class Outcome(models.TextChoices):
+    SUBSTANTIATED = "substantiated", _("Substantiated")
+    PARTLY = "partly", _("Partly substantiated")
+    UNFOUNDED = "unfounded", _("Not substantiated")
+
+
 class ReportQuerySet(models.QuerySet):
     def without_ciphertext(self):
         """Listings never need the sealed blobs; leave them in the database."""
@@ -83,6 +100,32 @@ class Report(models.Model):
         "disclosures.ViolationCategory", verbose_name=_("violation categories"), related_name="reports"
     )
     real_name = models.BooleanField(_("real-name report"), default=False)
+    # Case work (reports/workflow.py), in clear: who handles it and what came of it, never content.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("investigator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_reports",
+    )
+    referred_to = models.CharField(_("referred to"), max_length=100, blank=True)
+    rejection_reason = models.CharField(
+        _("reason for not accepting"), max_length=32, choices=RejectionReason.choices, blank=True
+    )
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True, db_index=True)
+    verified_amount = models.DecimalField(
+        _("verified amount (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    measures = models.ManyToManyField(
+        "disclosures.Measure", verbose_name=_("measures taken"), related_name="reports", blank=True
+    )
+    # Reports about the same facts: each later one points at the earliest, which carries the case.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_reports"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
     acceptance_due = models.DateField(_("acceptance due"), null=True, blank=True)
     acceptance_due_provisional = models.BooleanField(default=False)
 
@@ -114,6 +157,21 @@ class Report(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        # Checked on every staff view and every workflow transition (reports/workflow.py); the
+        # groups that hold them are created by a migration.
+        permissions = [
+            ("view_all_reports", _("See every report, not only those assigned to oneself")),
+            ("register_report", _("Register a report taken by telephone, letter or visit")),
+            ("decide_report", _("Accept a report or decline to accept it")),
+            ("assign_report", _("Assign a report to an investigator or refer it elsewhere")),
+            ("merge_report", _("Merge reports about the same facts into one case")),
+            ("investigate_report", _("Investigate an assigned report and conclude it")),
+            ("give_feedback", _("Give the reporter the outcome")),
+            ("extend_deadline", _("Extend a deadline, with its legal reason")),
+            ("request_identity", _("Ask to see a real-name reporter's identity")),
+            ("grant_identity", _("Grant or refuse requests to see a reporter's identity")),
+            ("view_report_statistics", _("See the report statistics")),
+        ]
 
     def __str__(self):
         return self.number or str(self.id)
@@ -204,3 +262,6 @@ class ReportCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+from .audit import AuditEvent  # noqa: E402, F401

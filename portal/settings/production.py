@@ -3,7 +3,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DATABASES, DEV_SECRET_KEY, PORTAL_CODE_PEPPER, PORTAL_ROLE, SECRET_KEY
+from .base import (
+    ALLOWED_HOSTS,
+    DATABASES,
+    DEV_SECRET_KEY,
+    PORTAL_CODE_PEPPER,
+    PORTAL_REQUIRE_TWO_FACTOR,
+    PORTAL_ROLE,
+    SECRET_KEY,
+)
 from .env import env_bool, env_int, env_str
 
 DEBUG = False
@@ -41,6 +49,8 @@ if not env_str("PORTAL_RECEIPT_KEYS"):
     _refuse(
         "PORTAL_RECEIPT_KEYS is not set; every role needs the receipt signing keys (`manage.py receiptkeys generate`)."
     )
+if not PORTAL_REQUIRE_TWO_FACTOR:
+    _refuse("PORTAL_REQUIRE_TWO_FACTOR is off; staff and superusers must pass a second factor (TOTP) in production.")
 
 STORAGES["staticfiles"]["BACKEND"] = "whitenoise.storage.CompressedManifestStaticFilesStorage"  # noqa: F405
 

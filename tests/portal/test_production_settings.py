@@ -29,6 +29,7 @@ SETTINGS_ENV = {
     "PORTAL_CODE_PEPPER",
     "PORTAL_KEYRING",
     "PORTAL_RECEIPT_KEYS",
+    "PORTAL_REQUIRE_TWO_FACTOR",
     "PORTAL_ROLE",
     "PORTAL_VAR_DIR",
     "REDIS_URL",
@@ -76,6 +77,19 @@ def test_good_environment_starts():
     assert result.returncode == 0, result.stderr
 
 
+def test_two_factor_and_argon2_are_on_in_production():
+    result = run(
+        [
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.PORTAL_REQUIRE_TWO_FACTOR, settings.PASSWORD_HASHERS[0])",
+        ]
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.contrib.auth.hashers.Argon2PasswordHasher"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "named"),
     [
@@ -103,6 +117,8 @@ def test_good_environment_starts():
         ({"PORTAL_RECEIPT_KEYS": None}, "PORTAL_RECEIPT_KEYS"),
         ({"PORTAL_RECEIPT_KEYS": None, "PORTAL_ROLE": "public"}, "PORTAL_RECEIPT_KEYS"),
         ({"PORTAL_RECEIPT_KEYS": None, "PORTAL_ROLE": "staff"}, "PORTAL_RECEIPT_KEYS"),
+        ({"PORTAL_REQUIRE_TWO_FACTOR": "false"}, "PORTAL_REQUIRE_TWO_FACTOR"),
+        ({"PORTAL_REQUIRE_TWO_FACTOR": "0", "PORTAL_ROLE": "staff"}, "PORTAL_REQUIRE_TWO_FACTOR"),
     ],
 )
 def test_unsafe_environment_is_refused(overrides, named):

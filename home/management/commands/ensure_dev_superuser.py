@@ -29,3 +29,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.WARNING(_("Development account created (shown only this once):")))
         self.stdout.write(_("  Username: %(username)s") % {"username": USERNAME})
         self.stdout.write(_("  Password: %(password)s") % {"password": password})
+        self.stdout.write(
+            _(
+                "  The admin asks for a second step at first sign-in: scan its QR code with an authenticator app "
+                "(any TOTP app)."
+            )
+        )
