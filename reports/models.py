@@ -126,6 +126,16 @@ class Report(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
+    # Deadline of the investigation (set when the report is accepted; reports/deadlines.py), and the
+    # bookkeeping of reminders: the day the last reminder went out, the day the report became overdue.
+    investigation_due = models.DateField(_("investigation due"), null=True, blank=True)
+    investigation_due_provisional = models.BooleanField(default=False)
+    reminded_on = models.DateField(null=True, blank=True)
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True, db_index=True)
+    # Who typed in a report taken by telephone, letter or visit (channel says which).
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="registered_reports"
+    )
     acceptance_due = models.DateField(_("acceptance due"), null=True, blank=True)
     acceptance_due_provisional = models.BooleanField(default=False)
 
@@ -252,6 +262,61 @@ class EvidenceFile(models.Model):
     @property
     def sealed_data_name(self) -> str:
         return f"evidence/{self.id}/data"
+
+
+class DeadlineStep(models.TextChoices):
+    ACCEPTANCE = "acceptance", _("Decision on acceptance")
+    INVESTIGATION = "investigation", _("Investigation")
+
+
+class DeadlineExtension(models.Model):
+    """A lawful extension of a deadline, with its reason; the report's due date moves with it."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="deadline_extensions")
+    step = models.CharField(_("step"), max_length=16, choices=DeadlineStep.choices)
+    previous_due = models.DateField(_("previous due date"))
+    new_due = models.DateField(_("new due date"))
+    reason = models.TextField(_("reason and legal basis"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.report} {self.step}: {self.previous_due} → {self.new_due}"
+
+
+class AccessDecision(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class IdentityAccessRequest(models.Model):
+    """A staff member's reasoned request to see a real-name reporter's identity, decided by a custodian
+    (a holder of ``grant_identity``); both steps are audited."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="identity_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("requested at"))
+    decision = models.CharField(
+        _("decision"), max_length=16, choices=AccessDecision.choices, default=AccessDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("note on the decision"), blank=True)
+    # A grant is for a limited time; seeing the identity afterwards needs a new request.
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.report} {self.requested_by}: {self.decision}"
 
 
 class ReportCounter(models.Model):

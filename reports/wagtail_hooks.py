@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from reports import case_views, two_factor
+from reports import admin_urls, case_views, two_factor
 
 
 @hooks.register("register_admin_urls")
@@ -25,6 +25,7 @@ _case_urls = [
     path("<uuid:report_id>/", case_views.case, name="case"),
     path("<uuid:report_id>/act/<slug:action>/", case_views.act, name="act"),
     path("<uuid:report_id>/evidence/<uuid:evidence_id>/", case_views.evidence, name="evidence"),
+    *admin_urls.urlpatterns,
 ]
 
 
