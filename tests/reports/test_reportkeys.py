@@ -306,3 +306,14 @@ def test_rotate_reports_a_key_it_cannot_rewrap_and_rewraps_the_others(report_key
     assert "Rewrapped: 2" in out
     rewrapped = Report.objects.exclude(pk=target.pk).values_list("staff_key_wrap", flat=True)
     assert {crypto.wrapped_key_id(wrap) for wrap in rewrapped} == {new_id}
+
+
+def test_every_key_operation_leaves_an_audit_event(report_keys):
+    from reports.audit import AuditEvent
+
+    call_command("reportkeys", "rotate", stdout=StringIO())
+    with pytest.raises(CommandError):
+        call_command("reportkeys", "retire", "x25519-0000000000000000", stdout=StringIO(), stderr=StringIO())
+    call_command("reportkeys", "check", stdout=StringIO())
+    events = [(e.action, e.details["ok"]) for e in AuditEvent.objects.order_by("sequence")]
+    assert events == [("keys.rotate", True), ("keys.retire", False), ("keys.check", True)]

@@ -14,6 +14,7 @@ names report numbers, key ids and field names, never content; nothing here logs.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import json
@@ -24,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from reports import crypto, keys
+from reports.audit import record
 from reports.models import EvidenceFile, Report, ReportMessage
 
 DEFAULT_BATCH_SIZE = 500
@@ -119,10 +121,19 @@ class Command(BaseCommand):
             )
         self.path = Path(options["path"] or settings.PORTAL_KEYRING)
         self.passphrase = self._read_passphrase(options["passphrase_file"])
+        # Every key operation leaves an audit event, whether it succeeded or not.
         try:
             getattr(self, f"_{subcommand}")(**options)
         except crypto.KeyringError as exc:
+            self._audit(subcommand, ok=False)
             raise CommandError(str(exc)) from exc
+        except CommandError:
+            self._audit(subcommand, ok=False)
+            raise
+        self._audit(subcommand, ok=True)
+
+    def _audit(self, subcommand: str, *, ok: bool) -> None:
+        record(f"keys.{subcommand}", operator=getpass.getuser(), keyring=str(self.path), ok=ok)
 
     def _read_passphrase(self, option: str | None) -> str | None:
         source = option or getattr(settings, "PORTAL_KEYRING_PASSPHRASE_FILE", "")
