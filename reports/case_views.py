@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from disclosures.models import Measure, ViolationCategory
 
-from . import intake, workflow
+from . import case_deadlines, case_publication, intake, staff_views, workflow
 from .audit import AuditEvent, record
 from .models import EvidenceFile, Outcome, RejectionReason, Report, Status
 from .regions import REGIONS
@@ -83,7 +83,7 @@ class QueueFilter(forms.Form):
         if data["assignee"]:
             reports = reports.filter(assignee=data["assignee"])
         if data["overdue"]:
-            reports = reports.filter(status=Status.RECEIVED, acceptance_due__lt=timezone.localdate())
+            reports = reports.filter(case_deadlines.overdue_filter(timezone.localdate()))
         return reports
 
 
@@ -155,6 +155,7 @@ def case(request, report_id):
         (transition, ActionForm(transition, prefix=transition.action))
         for transition in workflow.available_actions(report, request.user)
     ]
+    deadline = case_deadlines.current_deadline(report)
     timeline = AuditEvent.objects.filter(report=report).select_related("actor").order_by("sequence")
     return render(
         request,
@@ -169,7 +170,10 @@ def case(request, report_id):
             "merged": report.merged_reports.order_by("received_at"),
             "actions": actions,
             "timeline": timeline,
-            "show_identity": False,
+            "deadline": deadline,
+            "can_extend": deadline is not None and request.user.has_perm("reports.extend_deadline"),
+            "can_draft_case": case_publication.refusal(report, request.user) is None,
+            **staff_views.case_extras(request, report),
         },
     )
 

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from . import codes, crypto, evidence, intake, throttle
+from . import codes, crypto, evidence, intake, merging, throttle
 from .forms import CodeForm, ReplyForm, ReportForm
 from .models import EvidenceFile
 from .uploads import use_memory_uploads
@@ -241,12 +241,14 @@ def _status_page(request, opened: intake.OpenedReport, code: str, *, reply_form=
     report = opened.report
     from . import deadlines
 
+    # A report merged into an earlier one follows that report's case (clear fields only).
+    case = merging.lead_of(report)
     deadline = None
-    if report.acceptance_due and report.status == "received":
+    if case.acceptance_due and case.status == "received":
         deadline = deadlines.Deadline(
-            due=report.acceptance_due,
-            rule=deadlines.acceptance_deadline(report.received_at).rule,
-            provisional=report.acceptance_due_provisional,
+            due=case.acceptance_due,
+            rule=deadlines.acceptance_deadline(case.received_at).rule,
+            provisional=case.acceptance_due_provisional,
         )
     return _render(
         request,
@@ -254,6 +256,7 @@ def _status_page(request, opened: intake.OpenedReport, code: str, *, reply_form=
         {
             "opened": opened,
             "report": report,
+            "case": case,
             "code": codes.format_code(code),
             "content": opened.content,
             "categories": list(report.categories.all()),

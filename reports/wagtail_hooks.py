@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from reports import admin_urls, case_views, two_factor
+from reports import admin_urls, case_views, identity_access, registration, statistics_views, two_factor
 
 
 @hooks.register("register_admin_urls")
@@ -15,9 +15,15 @@ def register_two_factor_urls():
     ]
 
 
-class CaseMenuItem(MenuItem):
+class ShownTo(MenuItem):
+    """A menu item shown to the users ``allowed(user)`` lets in; the views check again themselves."""
+
+    def __init__(self, allowed, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.allowed = allowed
+
     def is_shown(self, request):
-        return case_views.can_use_queue(request.user)
+        return self.allowed(request.user)
 
 
 _case_urls = [
@@ -37,4 +43,39 @@ def register_case_urls():
 
 @hooks.register("register_admin_menu_item")
 def register_case_menu_item():
-    return CaseMenuItem(_("Reports"), reverse("reports_admin:queue"), icon_name="warning", order=150)
+    return ShownTo(
+        case_views.can_use_queue, _("Reports"), reverse("reports_admin:queue"), icon_name="warning", order=150
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_registration_menu_item():
+    return ShownTo(
+        registration.may_register,
+        _("Register a report"),
+        reverse("reports_admin:register"),
+        icon_name="edit",
+        order=151,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_identity_requests_menu_item():
+    return ShownTo(
+        identity_access.may_decide,
+        _("Identity requests"),
+        reverse("reports_admin:identity_requests"),
+        icon_name="user",
+        order=152,
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_statistics_menu_item():
+    return ShownTo(
+        statistics_views.can_view_statistics,
+        _("Statistics"),
+        reverse("reports_admin:statistics"),
+        icon_name="table",
+        order=153,
+    )

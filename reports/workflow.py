@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import intake
+from . import case_deadlines, intake
+from .merging import case_reports
 from .models import MessageKind, Outcome, RejectionReason, Report, Status
 
 
@@ -215,6 +216,7 @@ def perform(report: Report, action: str, user, **fields) -> Report:
         if transition.target == Status.ACCEPTED:
             locked.decided_at = now
             changed.append("decided_at")
+            changed += case_deadlines.on_accepted(locked, now)
         if transition.target == Status.REJECTED:
             locked.decided_at = now
             changed.append("decided_at")
@@ -225,7 +227,11 @@ def perform(report: Report, action: str, user, **fields) -> Report:
         if "measures" in cleaned:
             locked.measures.set(cleaned["measures"])
         if transition.message_kind and cleaned.get("message"):
-            intake.post_staff_message(locked, cleaned["message"], kind=transition.message_kind, author=user)
+            # A decision or an outcome concerns every reporter of the case, each told through their own
+            # sealed channel; a question goes to the lead's reporter only.
+            recipients = [locked] if transition.message_kind == MessageKind.INFO_REQUEST else case_reports(locked)
+            for recipient in recipients:
+                intake.post_staff_message(recipient, cleaned["message"], kind=transition.message_kind, author=user)
         record(
             transition.audit_action,
             actor=user,

@@ -4,6 +4,7 @@ defaults here are safe for local development only and production.py refuses them
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
@@ -163,7 +164,15 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "home.tasks.record_worker_heartbeat", "schedule": 60.0},
     "publish-scheduled-pages": {"task": "home.tasks.publish_scheduled_pages", "schedule": 60.0},
     "sweep-reports": {"task": "reports.tasks.sweep_reports", "schedule": 120.0},
+    # Hourly in office hours (Beijing): a report gets at most one reminder a day, and a run missed
+    # while no worker was up is made good by the next one.
+    "deadline-reminders": {
+        "task": "reports.tasks_deadlines.send_deadline_reminders",
+        "schedule": crontab(minute=0, hour="8-18"),
+    },
 }
+# Task modules that autodiscovery (which looks for <app>.tasks only) does not find.
+CELERY_IMPORTS = ["reports.tasks_deadlines"]
 
 # Argon2 for every new or changed password; the others only verify older hashes, which are rehashed
 # with Argon2 at the next successful login.
@@ -222,6 +231,13 @@ PORTAL_EVIDENCE_MAX_PDF_PAGES = env_int("PORTAL_EVIDENCE_MAX_PDF_PAGES", 500)
 # reporter the decision: 5 from the decision (国家医保局令第5号).
 PORTAL_ACCEPTANCE_WORKING_DAYS = env_int("PORTAL_ACCEPTANCE_WORKING_DAYS", 15)
 PORTAL_NOTIFY_WORKING_DAYS = env_int("PORTAL_NOTIFY_WORKING_DAYS", 5)
+# Finishing the investigation of an accepted report: 60 working days from the decision to accept.
+# UNCONFIRMED: shared/DOMAIN.md has no national figure; 60 is a placeholder until the bureau confirms
+# its rule (reports/case_deadlines.py).
+PORTAL_INVESTIGATION_WORKING_DAYS = env_int("PORTAL_INVESTIGATION_WORKING_DAYS", 60)
+# Reminders (reports/tasks_deadlines.py) start when the current step is due within this many working
+# days, at most one a day per report, and continue daily once it is overdue.
+PORTAL_REMINDER_WORKING_DAYS = env_int("PORTAL_REMINDER_WORKING_DAYS", 3)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -9,6 +9,12 @@ SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A Celery worker process started by an integration test has no outbox the test can read: the test
+# names a directory in PORTAL_TEST_EMAIL_DIR and the worker writes its mails there as files. Only the
+# file backend can be chosen this way, never one that sends.
+if env_str("PORTAL_TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env_str("PORTAL_TEST_EMAIL_DIR")
 if REDIS_URL:
     # Keep test keys apart from anything else on the shared Redis.
     CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "portal-test")  # noqa: F405

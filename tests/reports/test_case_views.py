@@ -98,3 +98,34 @@ def test_evidence_is_served_from_decrypted_bytes_with_an_audit_event(client, sta
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert response.content.startswith(b"\xff\xd8") and "no-store" in response["Cache-Control"]
     assert AuditEvent.objects.filter(action="report.view_evidence").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("group", "shown", "hidden"),
+    [
+        ("受理员", ["/admin/cases/", "/admin/cases/register/", "/admin/cases/statistics/"], ["identity-requests"]),
+        ("核查员", ["/admin/cases/"], ["/admin/cases/register/", "/admin/cases/statistics/", "identity-requests"]),
+        ("身份信息保管人", ["/admin/cases/identity-requests/"], ["/admin/cases/register/", "/admin/cases/statistics/"]),
+    ],
+)
+def test_the_admin_menu_shows_each_group_its_own_screens(client, staff, group, shown, hidden):
+    signed_in(client, member(f"menu-{group}", group))
+    html = client.get("/admin/").content.decode()
+    for url in shown:
+        assert url in html, url
+    for url in hidden:
+        assert url not in html, url
+
+
+def test_the_case_page_offers_the_deadline_extension_and_the_exposed_case_draft_when_they_apply(client, staff, report):
+    signed_in(client, staff["intake"])
+    url = reverse("reports_admin:case", args=[report.report.pk])
+    html = client.get(url).content.decode()
+    assert reverse("reports_admin:extend_deadline", args=[report.report.pk]) in html
+    assert reverse("reports_admin:draft_case", args=[report.report.pk]) not in html
+    Report.objects.filter(pk=report.report.pk).update(
+        status=Status.CONCLUDED, outcome="substantiated", verified_amount=100
+    )
+    html = client.get(url).content.decode()
+    assert reverse("reports_admin:draft_case", args=[report.report.pk]) in html
+    assert reverse("reports_admin:extend_deadline", args=[report.report.pk]) not in html
