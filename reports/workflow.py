@@ -202,6 +202,13 @@ def perform(report: Report, action: str, user, **fields) -> Report:
         refusal = _refusal(locked, transition, user)
         if refusal:
             raise TransitionRefused(refusal)
+        if transition.message_kind == MessageKind.DECISION and locked.real_name and not cleaned.get("message"):
+            # A real-name reporter must be told the decision (DOMAIN.md: within 5 working days); telling
+            # them with the decision itself cannot be late.
+            raise TransitionRefused(
+                _("This is a real-name report: write the reporter a message telling them the decision."),
+                field="message",
+            )
         now = timezone.now()
         previous = locked.status
         changed = ["status", "status_changed_at", "updated_at"]

@@ -50,7 +50,7 @@ def case_in(status, staff, *, outcome="substantiated", **submission):
     intake.add_reporter_message(intake.open_with_code(submitted.code), "补充：护士王某的电话是13900001111。")
     officer, investigator = staff["intake"], staff["investigator"]
     steps = [
-        ("accept", officer, {}),
+        ("accept", officer, {"message": "您的举报已受理。"}),
         ("assign", officer, {"assignee": investigator}),
         ("start", investigator, {}),
         (

@@ -163,3 +163,14 @@ def test_the_audit_trail_of_a_transition_holds_no_message_text(received, people)
     assert event.details["rejection_reason"] == "no_target_or_facts" and event.details["message_sent"] is True
     assert "举报未提供" not in str(event.details)
     assert event.actor == people["intake"]
+
+
+def test_a_real_name_reporter_is_told_the_decision_with_it(report_keys, people):
+    person = intake.Identity(name="王芳", id_number="53090219800101030X", phone="13988776655", contact_preference="sms")
+    submitted = intake.submit(make_submission(identity=person))
+    with pytest.raises(TransitionRefused) as refused:
+        workflow.perform(submitted.report, "accept", people["intake"])
+    assert refused.value.field == "message"
+    assert Report.objects.get(pk=submitted.report.pk).status == Status.RECEIVED
+    workflow.perform(submitted.report, "accept", people["intake"], message="您的举报已受理，我们将依法核查。")
+    assert [m.kind for m in intake.open_with_code(submitted.code).messages] == ["decision"]
