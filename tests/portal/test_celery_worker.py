@@ -1,55 +1,22 @@
 """A real Celery worker process, started by the fixture, takes tasks from Redis."""
 
-import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 
 from home.tasks import record_worker_heartbeat
 
-pytestmark = pytest.mark.integration
+from ..celery_worker import new_queue, running_worker
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def worker_queue():
     """Start `celery worker` on a queue of its own, so it takes only this run's tasks."""
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    queue = new_queue()
+    with running_worker(queue):
         yield queue
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_worker_process_runs_a_task_sent_through_the_broker(worker_queue):

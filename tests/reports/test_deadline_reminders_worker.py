@@ -4,10 +4,6 @@ portal/settings/test.py)."""
 
 import email
 import email.policy
-import os
-import subprocess
-import sys
-import uuid
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
@@ -20,11 +16,10 @@ from django.db import connection
 from reports.models import Report, Status
 from reports.tasks_deadlines import send_deadline_reminders
 
+from ..celery_worker import new_queue, running_worker
 from .deadline_builders import plain_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _database_url() -> str:
@@ -44,49 +39,19 @@ def worker(transactional_db, tmp_path):
     Requested after the database fixture, so it stops before the tables are emptied."""
     if connection.vendor != "postgresql":
         pytest.skip("a worker process can share the test database only on PostgreSQL")
-    queue = f"test-deadlines-{uuid.uuid4().hex[:12]}"
+    queue = new_queue("test-deadlines")
     outbox = tmp_path / "mail"
     outbox.mkdir()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "DATABASE_URL": _database_url(),
-        "DB_CONN_MAX_AGE": "0",
-        "PORTAL_TEST_EMAIL_DIR": str(outbox),
-        "PORTAL_REMINDER_WORKING_DAYS": "3",
-        "PORTAL_INTAKE_NOTIFY_EMAILS": "",
-        "WAGTAILADMIN_BASE_URL": "https://staff.bureau.example",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool=solo",
-            "--queues",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
+    with running_worker(
+        queue,
+        DATABASE_URL=_database_url(),
+        DB_CONN_MAX_AGE="0",
+        PORTAL_TEST_EMAIL_DIR=str(outbox),
+        PORTAL_REMINDER_WORKING_DAYS="3",
+        PORTAL_INTAKE_NOTIFY_EMAILS="",
+        WAGTAILADMIN_BASE_URL="https://staff.bureau.example",
+    ):
         yield queue, outbox
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _mails(outbox: Path) -> list[email.message.EmailMessage]:

@@ -1,0 +1,52 @@
+"""A real `celery worker` process for the integration tests, on a queue of its own so that it takes only
+the tasks the test sends."""
+
+import contextlib
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def new_queue(prefix: str = "test") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+@contextlib.contextmanager
+def running_worker(queue: str, **env_overrides: str):
+    """Run a solo-pool worker on ``queue`` until the block ends; ``env_overrides`` are added to its
+    environment (test settings always)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings.test", **env_overrides}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
