@@ -28,6 +28,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def private_throttle_counters(monkeypatch):
+    """Throttle counters of one test never meet another's, even in a shared Redis."""
+    import uuid
+
+    from reports import throttle
+
+    monkeypatch.setattr(throttle, "_LABEL", throttle._LABEL + uuid.uuid4().bytes)
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process(request):
     """Outside the integration tests, Celery tasks run in this process even when REDIS_URL is set, so
     no test leaves messages in the shared broker for a worker that never comes."""

@@ -16,13 +16,3 @@ def cheap_kdf(monkeypatch):
     monkeypatch.setattr(crypto, "CODE_KDF_COST", CHEAP_KDF)
     monkeypatch.setattr(crypto, "KEYRING_KDF_COST", CHEAP_KDF)
     return CHEAP_KDF
-
-
-@pytest.fixture(autouse=True)
-def private_throttle_counters(monkeypatch):
-    """Throttle counters of one test never meet another's, even in a shared Redis."""
-    import uuid
-
-    from reports import throttle
-
-    monkeypatch.setattr(throttle, "_LABEL", throttle._LABEL + uuid.uuid4().bytes)
