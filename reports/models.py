@@ -330,3 +330,4 @@ class ReportCounter(models.Model):
 
 
 from .audit import AuditEvent  # noqa: E402, F401
+from .reward_models import RewardScheme, RewardSchemeVersion  # noqa: E402, F401

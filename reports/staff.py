@@ -47,10 +47,18 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "reports.grant_identity",
         "reports.view_report",
     ],
-    # The three reward groups only see reports for now: rewards (review, approval, payment) come in a
-    # later issue, which adds their own permissions here and a migration that calls
-    # ensure_staff_groups again.
-    REWARD_REVIEWERS_GROUP: [ACCESS_ADMIN, "reports.view_report"],
+    # Reward reviewers manage the reward schemes (issue 7, migration 0007): a scheme's versions are
+    # added, never changed or deleted. Review, approval and payment permissions come with the
+    # decisions, in a migration that calls ensure_staff_groups again.
+    REWARD_REVIEWERS_GROUP: [
+        ACCESS_ADMIN,
+        "reports.view_report",
+        "reports.view_rewardscheme",
+        "reports.add_rewardscheme",
+        "reports.change_rewardscheme",
+        "reports.view_rewardschemeversion",
+        "reports.add_rewardschemeversion",
+    ],
     REWARD_APPROVERS_GROUP: [ACCESS_ADMIN, "reports.view_report"],
     FINANCE_GROUP: [ACCESS_ADMIN, "reports.view_report"],
     # Leaders: the figures, never a report.

@@ -2,8 +2,12 @@ from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.panels import FieldPanel
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from reports import admin_urls, case_views, identity_access, registration, statistics_views, two_factor
+from reports.reward_models import RewardScheme, RewardSchemeVersion
 
 
 @hooks.register("register_admin_urls")
@@ -79,3 +83,53 @@ def register_statistics_menu_item():
         icon_name="table",
         order=153,
     )
+
+
+class RewardSchemeViewSet(SnippetViewSet):
+    """Reward schemes (reward reviewers: ``reports.change_rewardscheme``). The illustration note is a
+    column of every listing, so an illustrative scheme is never taken for a real rule."""
+
+    model = RewardScheme
+    icon = "tasks"
+    menu_label = _("Reward schemes")
+    list_display = ["name", "slug", "region", "illustrative", "illustrative_note"]
+    search_fields = ["name", "slug", "region"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("region"),
+        FieldPanel("legal_basis"),
+        FieldPanel("illustrative"),
+        FieldPanel("illustrative_note"),
+    ]
+
+
+class RewardSchemeVersionViewSet(SnippetViewSet):
+    """Versions are added, never changed: the model refuses a change of anything a decision depends on
+    (reports/reward_models.py); adding one ends the version in force the day before it starts."""
+
+    model = RewardSchemeVersion
+    icon = "history"
+    menu_label = _("Reward scheme versions")
+    list_display = ["scheme", "number", "valid_from", "valid_until", "kind", "floor", "cap", "rounding"]
+    list_filter = ["scheme", "kind"]
+    panels = [
+        FieldPanel("scheme"),
+        FieldPanel("valid_from"),
+        FieldPanel("valid_until"),
+        FieldPanel("floor"),
+        FieldPanel("cap"),
+        FieldPanel("rounding"),
+        FieldPanel("kind"),
+        FieldPanel("rules"),
+    ]
+
+
+class RewardSchemeGroup(SnippetViewSetGroup):
+    items = (RewardSchemeViewSet, RewardSchemeVersionViewSet)
+    menu_icon = "tasks"
+    menu_label = _("Reward schemes")
+    menu_name = "reward_schemes"
+
+
+register_snippet(RewardSchemeGroup)

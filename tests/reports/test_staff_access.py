@@ -85,8 +85,18 @@ def test_staff_groups_exist_after_migrations_with_their_permissions():
         "wagtailadmin.access_admin",
         "reports.view_report_statistics",
     }
-    for name in ("奖励审核员", "奖励审批人", "财务"):
+    for name in ("奖励审批人", "财务"):
         assert _perms(Group.objects.get(name=name)) == {"wagtailadmin.access_admin", "reports.view_report"}
+    # Reward reviewers also manage the reward schemes (issue 7): versions are added, never changed.
+    assert _perms(Group.objects.get(name="奖励审核员")) == {
+        "wagtailadmin.access_admin",
+        "reports.view_report",
+        "reports.view_rewardscheme",
+        "reports.add_rewardscheme",
+        "reports.change_rewardscheme",
+        "reports.view_rewardschemeversion",
+        "reports.add_rewardschemeversion",
+    }
 
 
 def test_group_members_hold_exactly_their_permissions():
