@@ -3,7 +3,7 @@ and case pages, in the ``reports_admin`` namespace)."""
 
 from django.urls import path
 
-from . import deadline_views, publication_views, staff_views, statistics_views
+from . import deadline_views, publication_views, reward_views, staff_views, statistics_views
 
 urlpatterns = [
     # Each screen module adds its paths below this line.
@@ -15,4 +15,9 @@ urlpatterns = [
     path("<uuid:report_id>/extend/", deadline_views.extend_deadline, name="extend_deadline"),
     path("<uuid:report_id>/draft-case/", publication_views.draft_case, name="draft_case"),
     path("statistics/", statistics_views.dashboard, name="statistics"),
+    path("<uuid:report_id>/reward/propose/", reward_views.propose, name="reward_propose"),
+    path("rewards/<int:decision_id>/<str:action>/", reward_views.step, name="reward_step"),
+    path("rewards/payments/", reward_views.payments, name="reward_payments"),
+    path("rewards/payments/export/", reward_views.export_payments, name="reward_payments_export"),
+    path("rewards/payments/<int:decision_id>/paid/", reward_views.mark_paid, name="reward_mark_paid"),
 ]

@@ -43,9 +43,13 @@ def visible_reports(user):
     reports = Report.objects.without_ciphertext()
     if user.has_perm("reports.view_all_reports"):
         return reports
+    visible = reports.none()
     if user.has_perm("reports.investigate_report"):
-        return reports.filter(assignee=user)
-    return reports.none()
+        visible = reports.filter(assignee=user)
+    if any(user.has_perm(f"reports.{name}") for name in ("propose_reward", "review_reward", "approve_reward")):
+        # Reward staff judge substantiated cases (issue 7): those, and nothing before the outcome.
+        visible = visible | reports.filter(outcome__in=["substantiated", "partly"])
+    return visible
 
 
 def _report_for(request, report_id) -> Report:

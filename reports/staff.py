@@ -58,9 +58,17 @@ STAFF_GROUPS: dict[str, list[str]] = {
         "reports.change_rewardscheme",
         "reports.view_rewardschemeversion",
         "reports.add_rewardschemeversion",
+        # Reward decisions (migration 0008): a reviewer proposes or reviews, never both on one decision.
+        "reports.propose_reward",
+        "reports.review_reward",
     ],
-    REWARD_APPROVERS_GROUP: [ACCESS_ADMIN, "reports.view_report"],
-    FINANCE_GROUP: [ACCESS_ADMIN, "reports.view_report"],
+    REWARD_APPROVERS_GROUP: [ACCESS_ADMIN, "reports.view_report", "reports.approve_reward"],
+    FINANCE_GROUP: [
+        ACCESS_ADMIN,
+        "reports.view_report",
+        "reports.export_reward_payments",
+        "reports.mark_reward_paid",
+    ],
     # Leaders: the figures, never a report.
     STATISTICS_GROUP: [ACCESS_ADMIN, "reports.view_report_statistics"],
 }

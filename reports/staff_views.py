@@ -375,4 +375,7 @@ def case_extras(request, report: Report) -> dict:
                 )
         elif report.real_name and not any(item.decision == AccessDecision.PENDING for item in mine):
             extras["identity_request_form"] = IdentityRequestForm()
+    from .reward_views import panel as reward_panel
+
+    extras["reward"] = reward_panel(request, report)
     return {"case_extras": extras}

@@ -24,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
-from . import codes, crypto, evidence, intake, merging, throttle
+from . import codes, crypto, evidence, intake, merging, reward_flow, throttle
 from .forms import CodeForm, ReplyForm, ReportForm
 from .models import EvidenceFile
 from .uploads import use_memory_uploads
@@ -237,7 +237,9 @@ def _open_by_code(request, form: CodeForm) -> intake.OpenedReport:
 
 
 @sensitive_variables()
-def _status_page(request, opened: intake.OpenedReport, code: str, *, reply_form=None, notice=None, status=200):
+def _status_page(
+    request, opened: intake.OpenedReport, code: str, *, reply_form=None, notice=None, status=200, reward_errors=None
+):
     report = opened.report
     from . import deadlines
 
@@ -266,6 +268,8 @@ def _status_page(request, opened: intake.OpenedReport, code: str, *, reply_form=
             "reply_token": intake.new_intake_token(),
             "receipt_text": intake.receipt_of(report).as_text(_verify_url(request)),
             "notice": notice,
+            "reward": reward_flow.current_decision(report),
+            "reward_errors": reward_errors or {},
         },
         status=status,
     )
@@ -367,3 +371,48 @@ def evidence_download(request, opened, code):
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=view.name)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- rewards -------------------------------------------------------------------------------------
+
+
+@code_action
+@sensitive_variables()
+def reward_claim(request, opened, code):
+    """The reporter claims the approved reward: payee details, sealed under the report's key."""
+    payee = reward_flow.Payee(
+        name=request.POST.get("payee_name", ""),
+        id_number=request.POST.get("payee_id_number", ""),
+        bank_name=request.POST.get("payee_bank_name", ""),
+        account=request.POST.get("payee_account", ""),
+    )
+    try:
+        reward_flow.claim(opened, payee)
+    except ValidationError as invalid:
+        return _status_page(
+            request,
+            opened,
+            code,
+            notice=_("Please correct the payment details below."),
+            reward_errors=invalid.message_dict,
+            status=400,
+        )
+    except reward_flow.RewardRefused as refused:
+        return _status_page(request, opened, code, notice=refused.message, status=409)
+    return _status_page(
+        request, opened, code, notice=_("Your claim has been received. The bureau will pay the reward to your account.")
+    )
+
+
+@code_action
+@sensitive_variables()
+def reward_waive(request, opened, code):
+    if not request.POST.get("confirm"):
+        return _status_page(
+            request, opened, code, notice=_("Tick the box to confirm that you give up the reward."), status=400
+        )
+    try:
+        reward_flow.waive(opened)
+    except reward_flow.RewardRefused as refused:
+        return _status_page(request, opened, code, notice=refused.message, status=409)
+    return _status_page(request, opened, code, notice=_("You have given up the reward."))

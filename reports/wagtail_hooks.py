@@ -75,6 +75,17 @@ def register_identity_requests_menu_item():
 
 
 @hooks.register("register_admin_menu_item")
+def register_reward_payments_menu_item():
+    return ShownTo(
+        lambda user: user.has_perm("reports.export_reward_payments") or user.has_perm("reports.mark_reward_paid"),
+        _("Reward payments"),
+        reverse("reports_admin:reward_payments"),
+        icon_name="doc-full",
+        order=154,
+    )
+
+
+@hooks.register("register_admin_menu_item")
 def register_statistics_menu_item():
     return ShownTo(
         statistics_views.can_view_statistics,

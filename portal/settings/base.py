@@ -166,13 +166,14 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-reports": {"task": "reports.tasks.sweep_reports", "schedule": 120.0},
     # Hourly in office hours (Beijing): a report gets at most one reminder a day, and a run missed
     # while no worker was up is made good by the next one.
+    "reward-claims": {"task": "reports.tasks_rewards.lapse_and_remind", "schedule": crontab(minute=30, hour=9)},
     "deadline-reminders": {
         "task": "reports.tasks_deadlines.send_deadline_reminders",
         "schedule": crontab(minute=0, hour="8-18"),
     },
 }
 # Task modules that autodiscovery (which looks for <app>.tasks only) does not find.
-CELERY_IMPORTS = ["reports.tasks_deadlines"]
+CELERY_IMPORTS = ["reports.tasks_deadlines", "reports.tasks_rewards"]
 
 # Argon2 for every new or changed password; the others only verify older hashes, which are rehashed
 # with Argon2 at the next successful login.

@@ -85,8 +85,17 @@ def test_staff_groups_exist_after_migrations_with_their_permissions():
         "wagtailadmin.access_admin",
         "reports.view_report_statistics",
     }
-    for name in ("奖励审批人", "财务"):
-        assert _perms(Group.objects.get(name=name)) == {"wagtailadmin.access_admin", "reports.view_report"}
+    assert _perms(Group.objects.get(name="奖励审批人")) == {
+        "wagtailadmin.access_admin",
+        "reports.view_report",
+        "reports.approve_reward",
+    }
+    assert _perms(Group.objects.get(name="财务")) == {
+        "wagtailadmin.access_admin",
+        "reports.view_report",
+        "reports.export_reward_payments",
+        "reports.mark_reward_paid",
+    }
     # Reward reviewers also manage the reward schemes (issue 7): versions are added, never changed.
     assert _perms(Group.objects.get(name="奖励审核员")) == {
         "wagtailadmin.access_admin",
@@ -96,6 +105,8 @@ def test_staff_groups_exist_after_migrations_with_their_permissions():
         "reports.change_rewardscheme",
         "reports.view_rewardschemeversion",
         "reports.add_rewardschemeversion",
+        "reports.propose_reward",
+        "reports.review_reward",
     }
 
 
