@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import case_deadlines, crypto, intake, keys, rewards
 from .audit import AuditEvent, record
@@ -59,6 +60,19 @@ class Check:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def label(self) -> str:
+        """The check as staff read it (``name`` stays stable for the stored record)."""
+        return str(CHECK_LABELS.get(self.name, self.name))
+
+
+CHECK_LABELS = {
+    "substantiated": gettext_lazy("The report was substantiated"),
+    "first_reporter": gettext_lazy("First reporter of the case"),
+    "not_excluded": gettext_lazy("The reporter is not excluded"),
+    "not_already_rewarded": gettext_lazy("Not already rewarded for the same facts"),
+}
 
 
 @dataclass(frozen=True)
@@ -160,7 +174,7 @@ def propose(
     if failed:
         raise RewardRefused(
             _("The report is not eligible for a reward: %(checks)s.")
-            % {"checks": ", ".join(check.name for check in failed)}
+            % {"checks": _(", ").join(check.label for check in failed)}
         )
     if not isinstance(scheme, RewardScheme):
         try:

@@ -5,14 +5,17 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from home.demo_content import load_demo_content
-from reports import intake, staff
+from reports import intake, staff, workflow
 from reports.models import Report, Status
+from reports.reward_decisions import RewardDecision
+from reports.reward_reference import ensure_reference_schemes
 
 from ..reports.builders import make_submission
 
@@ -118,3 +121,73 @@ def test_three_staff_members_take_a_report_to_feedback_and_the_reporter_follows(
     assert "经核查，您反映的问题属实，已追回医保基金。" in body
     final = Report.objects.get(pk=report.pk)
     assert (final.status, final.outcome, final.verified_amount) == (Status.FED_BACK, "substantiated", Decimal("8600"))
+
+
+def test_a_reward_is_proposed_reviewed_approved_claimed_and_paid(browser, live_server, report_keys):
+    load_demo_content(publications=False)
+    staff.ensure_staff_groups()  # the test database was flushed: groups and reference schemes again
+    ensure_reference_schemes(django_apps)
+    base = live_server.url
+    officer = get_user_model().objects.create_user("shouli-r", password=PASSWORD)
+    officer.user_permissions.set(Permission.objects.filter(codename__in=["decide_report", "assign_report"]))
+    investigator = get_user_model().objects.create_user("hecha-r", password=PASSWORD)
+    investigator.user_permissions.set(Permission.objects.filter(codename="investigate_report"))
+    officer, investigator = (get_user_model().objects.get(pk=u.pk) for u in (officer, investigator))
+    submitted = intake.submit(make_submission())
+    report = submitted.report
+    for action, user, fields in [
+        ("accept", officer, {}),
+        ("assign", officer, {"assignee": investigator}),
+        ("start", investigator, {}),
+        ("conclude", investigator, {"outcome": "substantiated", "verified_amount": Decimal("20000")}),
+    ]:
+        report = workflow.perform(report, action, user, **fields)
+
+    proposer = staff_member("jiangli1", "奖励审核员")
+    reviewer = staff_member("jiangli2", "奖励审核员")
+    approver = staff_member("shenpi", "奖励审批人")
+    finance = staff_member("caiwu", "财务")
+
+    page = sign_in(browser, base, *proposer)
+    page.goto(f"{base}/admin/cases/{report.pk}/")
+    panel = page.locator("section.case-reward")
+    panel.locator("select[name=scheme]").select_option("hefei-2023")
+    panel.locator("select[name=subject_type]").select_option("institution")
+    panel.get_by_role("button", name="提议奖励").click()
+    page.wait_for_load_state()
+    reasoning = page.locator("section.case-reward").inner_text()
+    assert "= 400.00元" in reasoning and "500.00元" in reasoning  # 2% of 20,000, raised to the floor
+    page.context.close()
+
+    for person, button in ((reviewer, "审核"), (approver, "审批")):
+        page = sign_in(browser, base, *person)
+        page.goto(f"{base}/admin/cases/{report.pk}/")
+        page.locator("section.case-reward").get_by_role("button", name=button, exact=True).click()
+        page.wait_for_load_state()
+        page.context.close()
+    decision = RewardDecision.objects.get(report=report)
+    assert (decision.state, decision.amount) == ("approved", Decimal("500.00"))
+
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    page.goto(base + "/report/status/")
+    page.get_by_label("查询码").fill(submitted.code)
+    page.get_by_role("button", name="查询").click()
+    page.wait_for_load_state()
+    assert "500.00" in page.locator("section.reward").inner_text()
+    page.locator("#payee-name").fill("王芳")
+    page.locator("#payee-id").fill("53090219800101030X")
+    page.locator("#payee-bank").fill("中国农业银行临沧分行")
+    page.locator("#payee-account").fill("6228480123456789012")
+    page.get_by_role("button", name="申领奖励").click()
+    page.wait_for_load_state()
+    assert "已申领，待支付" in page.locator("main").inner_text()
+    context.close()
+
+    page = sign_in(browser, base, *finance)
+    page.goto(f"{base}/admin/cases/rewards/payments/")
+    assert report.number in page.locator("main").inner_text()
+    page.get_by_role("button", name="标记已支付").click()
+    page.wait_for_load_state()
+    page.context.close()
+    assert RewardDecision.objects.get(report=report).state == "paid"
