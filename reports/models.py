@@ -330,5 +330,5 @@ class ReportCounter(models.Model):
 
 
 from .audit import AuditEvent  # noqa: E402, F401
-from .reward_decisions import RewardDecision  # noqa: E402, F401
+from .reward_decisions import RewardDecision, RewardExclusion  # noqa: E402, F401
 from .reward_models import RewardScheme, RewardSchemeVersion  # noqa: E402, F401

@@ -102,3 +102,16 @@ class RewardDecision(models.Model):
         if self.state == DecisionState.PAID:
             raise DecisionLocked("A paid reward cannot be deleted.")
         return super().delete(*args, **kwargs)
+
+
+class RewardExclusion(models.Model):
+    """A reporter found excluded from rewards (e.g. staff with a duty to report, or involved in the
+    wrongdoing). The reward then goes to the first reporter of the case who is not excluded."""
+
+    report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="reward_exclusion")
+    reason = models.TextField(_("reason for exclusion"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.report}: excluded"

@@ -33,7 +33,7 @@ from .audit import AuditEvent, record
 from .identity import validate_id_number
 from .merging import case_reports, lead_of
 from .models import Outcome, Report
-from .reward_decisions import PAYEE_FIELD, DecisionLocked, DecisionState, RewardDecision
+from .reward_decisions import PAYEE_FIELD, DecisionLocked, DecisionState, RewardDecision, RewardExclusion
 from .reward_models import NoVersionInForce, RewardScheme
 
 DEFAULT_CLAIM_DAYS = 90
@@ -107,7 +107,9 @@ def eligibility(report: Report, *, excluded_reason: str = "", ignore=None) -> li
     lead = lead_of(report)
     reports = case_reports(report)
     substantiated = lead.outcome in (Outcome.SUBSTANTIATED, Outcome.PARTLY)
-    first = reports[0]
+    excluded = set(RewardExclusion.objects.filter(report__in=reports).values_list("report_id", flat=True))
+    # The first reporter of the case who is not excluded (national measures: first eligible reporter).
+    first = next((candidate for candidate in reports if candidate.pk not in excluded), reports[0])
     others = _live_decisions(reports)
     if ignore is not None:
         others = others.exclude(pk=ignore.pk)
@@ -120,9 +122,13 @@ def eligibility(report: Report, *, excluded_reason: str = "", ignore=None) -> li
         Check(
             "first_reporter",
             first.pk == report.pk,
-            _("Report %(number)s arrived first in this case.") % {"number": first.number},
+            _("Report %(number)s is the first eligible report of this case.") % {"number": first.number},
         ),
-        Check("not_excluded", not excluded_reason.strip(), excluded_reason.strip()),
+        Check(
+            "not_excluded",
+            report.pk not in excluded and not excluded_reason.strip(),
+            excluded_reason.strip() or (_("Excluded earlier.") if report.pk in excluded else ""),
+        ),
         Check(
             "not_already_rewarded",
             not others.exists(),
@@ -156,6 +162,20 @@ def _locked(decision: RewardDecision) -> RewardDecision:
 
 
 # --- staff steps -------------------------------------------------------------------------------------
+
+
+def exclude(report: Report, user, reason: str) -> RewardExclusion:
+    """Record that this report's reporter may not be rewarded, so the next reporter of the case can be."""
+    _conflict(report, user, "reports.propose_reward", _("propose"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise RewardRefused(_("Give the reason for excluding the reporter."), field="excluded_reason")
+    with transaction.atomic():
+        if RewardExclusion.objects.filter(report=report).exists():
+            raise RewardRefused(_("This reporter is already excluded."))
+        exclusion = RewardExclusion.objects.create(report=report, reason=reason[:1000], recorded_by=user)
+        record("reward.exclude", actor=user, report=report, exclusion=exclusion.pk)
+    return exclusion
 
 
 def propose(

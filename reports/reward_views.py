@@ -93,11 +93,15 @@ def propose(request, report_id):
         _form_errors_as_messages(request, form)
         return redirect(_case_url(report))
     try:
-        decision = reward_flow.propose(report, request.user, **form.cleaned_data)
+        if form.cleaned_data["excluded_reason"].strip():
+            # An exclusion is recorded, not a proposal: the case's next reporter becomes eligible.
+            reward_flow.exclude(report, request.user, form.cleaned_data["excluded_reason"])
+            messages.success(request, _("The reporter's exclusion is recorded."))
+        else:
+            decision = reward_flow.propose(report, request.user, **form.cleaned_data)
+            messages.success(request, _("Reward of %(amount)s yuan proposed.") % {"amount": decision.amount})
     except reward_flow.RewardRefused as refused:
         messages.error(request, refused.message)
-    else:
-        messages.success(request, _("Reward of %(amount)s yuan proposed.") % {"amount": decision.amount})
     return redirect(_case_url(report))
 
 

@@ -397,3 +397,28 @@ def test_the_daily_task_lapses_unclaimed_rewards(monkeypatch):
     monkeypatch.setattr(reward_flow, "lapse_overdue", lambda: ["a", "b"])
     monkeypatch.setattr(reward_flow, "send_reminders", lambda: 3)
     assert tasks_rewards.lapse_and_remind() == {"lapsed": 2, "reminded": 3}
+
+
+def test_when_the_first_reporter_is_excluded_the_next_one_is_rewarded(report_keys, people):
+    first = intake.submit(make_submission())
+    second = intake.submit(make_submission(description="同一家医院挂床住院，我也看到了。"))
+    merging.merge([first.report, second.report], people["intake"])
+    conclude(first.report, people)
+    reward_flow.exclude(first.report, people["reviewer2"], "举报人系该医院医保科工作人员，负有报告义务。")
+    with pytest.raises(RewardRefused) as refused:
+        propose(first.report, people)
+    assert "举报人不属于排除情形" in refused.value.message
+    decision = propose(second.report, people)
+    assert decision.report_id == second.report.pk
+    assert AuditEvent.objects.filter(action="reward.exclude", report=first.report).exists()
+
+
+def test_an_exclusion_is_recorded_from_the_case_page(client, concluded, people):
+    people["reviewer1"].user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(people["reviewer1"])
+    url = reverse("reports_admin:reward_propose", args=[concluded.report.pk])
+    data = {"scheme": "hefei-2023", "subject_type": "individual", "excluded_reason": "举报人参与了违法行为。"}
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"].endswith(f"/admin/cases/{concluded.report.pk}/")
+    assert concluded.report.reward_exclusion.reason == "举报人参与了违法行为。"
+    assert not RewardDecision.objects.exists()
