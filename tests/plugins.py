@@ -1,5 +1,6 @@
 """Suite-wide pytest hooks: say which services a run really used, and leave out the tests whose
-services are absent (REDIS_URL unset, no Debian chromium) unless CI demands them."""
+services are absent (REDIS_URL unset, no PostgreSQL for a second process, no Debian chromium) unless CI
+demands them."""
 
 import os
 from pathlib import Path
@@ -33,6 +34,9 @@ def pytest_collection_modifyitems(config, items):
         if _require("PORTAL_REQUIRE_INTEGRATION"):
             raise pytest.UsageError("PORTAL_REQUIRE_INTEGRATION=1 but REDIS_URL is not set.")
         absent.append("integration")
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # A worker process cannot open the in-memory SQLite test database.
+        absent.append("shared_database")
     if not CHROMIUM.exists():
         if _require("PORTAL_REQUIRE_BROWSER"):
             raise pytest.UsageError(f"PORTAL_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium).")

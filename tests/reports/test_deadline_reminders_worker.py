@@ -19,7 +19,7 @@ from reports.tasks_deadlines import send_deadline_reminders
 from ..celery_worker import new_queue, running_worker
 from .deadline_builders import plain_report
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.integration, pytest.mark.shared_database, pytest.mark.django_db(transaction=True)]
 
 
 def _database_url() -> str:
@@ -37,8 +37,6 @@ def _database_url() -> str:
 def worker(transactional_db, tmp_path):
     """A `celery worker` on a queue of its own, on the test database, writing mails to a directory.
     Requested after the database fixture, so it stops before the tables are emptied."""
-    if connection.vendor != "postgresql":
-        pytest.skip("a worker process can share the test database only on PostgreSQL")
     queue = new_queue("test-deadlines")
     outbox = tmp_path / "mail"
     outbox.mkdir()
