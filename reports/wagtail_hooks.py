@@ -45,55 +45,29 @@ def register_case_urls():
     return [path("cases/", include((_case_urls, "reports_admin"), namespace="reports_admin"))]
 
 
-@hooks.register("register_admin_menu_item")
-def register_case_menu_item():
-    return ShownTo(
-        case_views.can_use_queue, _("Reports"), reverse("reports_admin:queue"), icon_name="warning", order=150
+def _may_pay_rewards(user) -> bool:
+    return user.has_perm("reports.export_reward_payments") or user.has_perm("reports.mark_reward_paid")
+
+
+#: (who sees it, label, URL name, icon): each screen in the menu of the users who may use it.
+_CASE_MENU = [
+    (case_views.can_use_queue, _("Reports"), "reports_admin:queue", "warning"),
+    (registration.may_register, _("Register a report"), "reports_admin:register", "edit"),
+    (identity_access.may_decide, _("Identity requests"), "reports_admin:identity_requests", "user"),
+    (statistics_views.can_view_statistics, _("Statistics"), "reports_admin:statistics", "table"),
+    (_may_pay_rewards, _("Reward payments"), "reports_admin:reward_payments", "doc-full"),
+]
+
+
+def _menu_hook(allowed, label, url_name, icon, order):
+    hooks.register(
+        "register_admin_menu_item",
+        lambda: ShownTo(allowed, label, reverse(url_name), icon_name=icon, order=order),
     )
 
 
-@hooks.register("register_admin_menu_item")
-def register_registration_menu_item():
-    return ShownTo(
-        registration.may_register,
-        _("Register a report"),
-        reverse("reports_admin:register"),
-        icon_name="edit",
-        order=151,
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def register_identity_requests_menu_item():
-    return ShownTo(
-        identity_access.may_decide,
-        _("Identity requests"),
-        reverse("reports_admin:identity_requests"),
-        icon_name="user",
-        order=152,
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def register_reward_payments_menu_item():
-    return ShownTo(
-        lambda user: user.has_perm("reports.export_reward_payments") or user.has_perm("reports.mark_reward_paid"),
-        _("Reward payments"),
-        reverse("reports_admin:reward_payments"),
-        icon_name="doc-full",
-        order=154,
-    )
-
-
-@hooks.register("register_admin_menu_item")
-def register_statistics_menu_item():
-    return ShownTo(
-        statistics_views.can_view_statistics,
-        _("Statistics"),
-        reverse("reports_admin:statistics"),
-        icon_name="table",
-        order=153,
-    )
+for _order, _entry in enumerate(_CASE_MENU, start=150):
+    _menu_hook(*_entry, _order)
 
 
 class RewardSchemeViewSet(SnippetViewSet):
