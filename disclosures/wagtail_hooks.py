@@ -2,8 +2,15 @@ from django.contrib import messages
 from django.utils.translation import gettext as _
 from wagtail import hooks
 
+from disclosures import draw_admin
 from disclosures.models.funds import FundDisclosurePage
 from home.templatetags.portal_tags import amount as amount_text
+
+
+@hooks.register("register_admin_urls")
+def register_draw_urls():
+    return draw_admin.urlpatterns()
+
 
 # The published figures of a fund page as they were before an edit request changed them.
 _FIGURES_BEFORE_EDIT = "_fund_figures_before_edit"
@@ -69,3 +76,6 @@ def check_edited_fund_page(request, page):
             )
             % {"title": saved.title},
         )
+
+
+from disclosures import directory_admin  # noqa: E402,F401

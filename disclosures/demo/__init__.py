@@ -5,6 +5,7 @@ gives only the year of a document, the day shown is illustrative (the site foote
 
 from django.apps import apps
 
+from . import directories
 from .cases import CASES
 from .funds import FUND_PERIODS
 from .inspections import INSPECTION_PLANS
@@ -111,4 +112,6 @@ def load(home, first_time) -> list[str]:
             continue
         model_label, specs, build = BUILDERS[key]
         created += _publish_children(index, apps.get_model(model_label), specs, first_time, key, build)
+    inspections = home.get_children().filter(slug="inspections").specific().first()
+    created += directories.load(inspections, first_time)
     return created

@@ -1,4 +1,6 @@
 from .cases import CaseIndexPage, CasePage
+from .directories import InspectedInstitution, InspectionItem, Inspector
+from .draws import InspectionDraw
 from .funds import FundDisclosureIndexPage, FundDisclosurePage, FundRow
 from .inspections import InspectionIndexPage, InspectionPlanPage, InspectionResult
 from .policy import PolicyIndexPage, PolicyPage, RelatedPolicy
@@ -10,9 +12,13 @@ __all__ = [
     "FundDisclosureIndexPage",
     "FundDisclosurePage",
     "FundRow",
+    "InspectedInstitution",
+    "InspectionDraw",
     "InspectionIndexPage",
+    "InspectionItem",
     "InspectionPlanPage",
     "InspectionResult",
+    "Inspector",
     "Measure",
     "PolicyIndexPage",
     "PolicyPage",

@@ -1,11 +1,13 @@
 """Random inspections (双随机、一公开): a plan page per batch, with the result of every drawn
 institution entered inline, a summary of how many have been published, and open data of the rows.
 
-The random draw itself is not built yet. When it is, a draw record will point at its plan
-(a ForeignKey to InspectionPlanPage) and fill `objects_drawn`; every count of "drawn" here goes
-through `InspectionPlanPage.drawn_count()` so the page and the listing switch over in one place."""
+A plan drawn in the portal has an ``InspectionDraw`` (models/draws.py): its page shows the
+commitment, then the seed, the frozen directories and the selection, and each result names a drawn
+institution by its credit code. A plan drawn elsewhere keeps its count in ``objects_drawn``; every
+count of "drawn" goes through ``InspectionPlanPage.drawn_count()``."""
 
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,7 +15,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -24,7 +27,9 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from disclosures import draw as draw_module
 from disclosures.choices import InspectionOutcome, InstitutionType
+from disclosures.draw_panel import DrawPanel
 from disclosures.exports import FORMATS, Column, export_response
 from home.search_text import ChineseSearchable
 from home.templatetags.portal_tags import figure
@@ -79,23 +84,70 @@ def _as_decimal(value):
 
 
 class InspectionPlanForm(WagtailAdminPageForm):
+    """With a draw made in the portal, each result row picks one of the drawn institutions, and
+    its name, type and region come from the frozen directory rather than being typed again."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.portal_draw = self.instance.current_draw() if self.instance.pk else None
+        formset = self.formsets.get("results")
+        if formset is not None and self.portal_draw is not None and self.portal_draw.is_drawn:
+            choices = [("", "---------")] + [
+                (row["object"]["code"], f"{row['position']}. {row['object']['name']}（{row['object']['code']}）")
+                for row in self.portal_draw.drawn_rows()
+            ]
+            add_fields = formset.add_fields
+
+            def add_drawn_choice(form, index):
+                add_fields(form, index)
+                form.fields["institution_code"] = forms.ChoiceField(
+                    label=_("drawn institution"), choices=choices, required=True
+                )
+                for name in ("institution_name", "institution_type", "region"):
+                    form.fields[name].required = False
+                    form.fields[name].help_text = _("Filled in from the frozen directory of the draw.")
+
+            # Every row, the empty template row included, is built through add_fields.
+            formset.add_fields = add_drawn_choice
+
     def clean(self):
         cleaned_data = super().clean()
-        drawn = cleaned_data.get("objects_drawn")
         formset = self.formsets.get("results")
-        if drawn is not None and formset is not None:
-            formset.errors  # noqa: B018 - validates the rows so that their cleaned_data exists
-            kept = [
-                form
-                for form in formset.forms
-                if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
-            ]
-            if len(kept) > drawn:
+        if formset is None:
+            return cleaned_data
+        formset.errors  # noqa: B018 - validates the rows so that their cleaned_data exists
+        kept = [
+            form
+            for form in formset.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+        draw = self.portal_draw
+        if draw is not None:
+            if kept and not draw.is_drawn:
+                self.add_error(None, _("Results can be entered once the draw has been made."))
+            for form in kept:
+                # The rows are validated before the page form, and their page is not set yet.
+                try:
+                    form.instance.take_drawn_institution(draw)
+                except ValidationError as error:
+                    form.add_error(None, error)
+            codes = [form.cleaned_data.get("institution_code") for form in kept]
+            repeated = sorted({code for code in codes if code and codes.count(code) > 1})
+            if repeated:
                 self.add_error(
-                    "objects_drawn",
-                    _("There are %(results)s results but only %(drawn)s objects drawn. Correct the number drawn.")
-                    % {"results": len(kept), "drawn": drawn},
+                    None,
+                    _("Each drawn institution has one result; repeated: %(codes)s.") % {"codes": "、".join(repeated)},
                 )
+            return cleaned_data
+        drawn = cleaned_data.get("objects_drawn")
+        if kept and not drawn:
+            self.add_error("objects_drawn", _("Enter how many institutions were drawn before entering results."))
+        elif drawn is not None and len(kept) > drawn:
+            self.add_error(
+                "objects_drawn",
+                _("There are %(results)s results but only %(drawn)s objects drawn. Correct the number drawn.")
+                % {"results": len(kept), "drawn": drawn},
+            )
         return cleaned_data
 
 
@@ -126,8 +178,13 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
     )
     objects_drawn = models.PositiveIntegerField(
         _("objects drawn"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(1)],
-        help_text=_("How many institutions were drawn; every one of them gets a published result."),
+        help_text=_(
+            "For a draw made outside the portal: how many institutions were drawn. "
+            "Leave empty when the portal makes the draw."
+        ),
     )
 
     content_panels = [
@@ -141,6 +198,7 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
             ],
             heading=_("Plan"),
         ),
+        DrawPanel(heading=_("Random draw")),
         FieldPanel("inspection_items"),
         FieldPanel("scope"),
         FieldPanel("legal_basis"),
@@ -187,8 +245,23 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
     def unit_list(self):
         return _lines(self.inspecting_units)
 
+    def current_draw(self):
+        """The portal's draw of this plan, or None (a preview's unsaved page has none)."""
+        if not self.pk:
+            return None
+        from disclosures.models.draws import InspectionDraw
+
+        try:
+            return self.draw
+        except InspectionDraw.DoesNotExist:
+            return None
+
     def drawn_count(self) -> int:
-        return self.objects_drawn or 0
+        size = getattr(self, "draw_size", _NOT_ANNOTATED)
+        if size is _NOT_ANNOTATED:
+            draw = self.current_draw()
+            size = draw.size if draw else None
+        return size if size is not None else (self.objects_drawn or 0)
 
     # Listing -----------------------------------------------------------------------------------
 
@@ -201,7 +274,10 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
         def per_plan(aggregate):
             return Subquery(results.annotate(v=aggregate).values("v"))
 
+        from disclosures.models.draws import InspectionDraw
+
         return queryset.annotate(
+            draw_size=Subquery(InspectionDraw.objects.filter(plan=OuterRef("pk")).values("size")[:1]),
             results_published=Coalesce(per_plan(Count("pk")), 0, output_field=IntegerField()),
             problems_found=Coalesce(
                 per_plan(Count("pk", filter=Q(outcome=InspectionOutcome.PROBLEM))), 0, output_field=IntegerField()
@@ -297,7 +373,32 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
         rows = list(filterset.qs)
         context = self.get_context(request)
         context.update(filterset=filterset, rows=rows, result_count=len(rows), summary=self.result_summary())
+        from disclosures.draw_publication import plan_context
+
+        context.update(plan_context(self, self.current_draw()))
         return filtered_response(self, request, context)
+
+    @path("draw/json/", name="draw_json")
+    def draw_json(self, request):
+        """Everything needed to re-run the draw; the seed appears once the draw is made."""
+        draw = self.current_draw()
+        if draw is None:
+            raise Http404
+        response = JsonResponse(draw.published(), json_dumps_params={"ensure_ascii": False, "indent": 1})
+        response["Content-Disposition"] = f'attachment; filename="inspection-draw-{self.year}-{self.batch}.json"'
+        return response
+
+    @path("draw/verify/", name="draw_verify")
+    def draw_verify(self, request):
+        """Re-runs the draw from what is published and shows that the same selection comes out."""
+        draw = self.current_draw()
+        if draw is None or not draw.is_drawn:
+            raise Http404
+        from disclosures.draw_publication import verification_context
+
+        context = self.get_context(request)
+        context.update(verification_context(draw))
+        return TemplateResponse(request, "disclosures/draw_verify.html", context)
 
     @path("export/<str:fmt>/", name="export")
     def export(self, request, fmt):
@@ -305,6 +406,9 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
             raise Http404
         filename = f"inspection-results-{self.year}-{self.batch}"
         return export_response(self.result_filterset(request).qs, self.result_columns(), fmt, filename)
+
+
+_NOT_ANNOTATED = object()
 
 
 def _fen(value):
@@ -321,6 +425,12 @@ class InspectionResult(Orderable, ClusterableModel):
     """The published result for one drawn institution."""
 
     page = ParentalKey(InspectionPlanPage, related_name="results", on_delete=models.CASCADE)
+    institution_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        blank=True,
+        help_text=_("For a plan drawn in the portal: the drawn institution this result is for."),
+    )
     institution_name = models.CharField(_("institution"), max_length=100)
     institution_type = models.CharField(_("institution type"), max_length=20, choices=InstitutionType.choices)
     region = models.CharField(_("region"), max_length=40)
@@ -337,6 +447,7 @@ class InspectionResult(Orderable, ClusterableModel):
     follow_up = models.CharField(_("follow-up status"), max_length=200, blank=True)
 
     panels = [
+        FieldPanel("institution_code"),
         FieldRowPanel([FieldPanel("institution_name"), FieldPanel("institution_type")]),
         FieldRowPanel([FieldPanel("region"), FieldPanel("inspection_date")]),
         FieldPanel("items_checked"),
@@ -356,6 +467,7 @@ class InspectionResult(Orderable, ClusterableModel):
 
     def clean(self):
         super().clean()
+        self._take_drawn_institution()
         if self.outcome == InspectionOutcome.PROBLEM and not (self.findings or "").strip():
             raise ValidationError({"findings": _("Say what was found: the outcome is 'Problem found'.")})
         money = (self.amount_recovered or 0) or (self.fine or 0)
@@ -363,6 +475,22 @@ class InspectionResult(Orderable, ClusterableModel):
             raise ValidationError(
                 {"outcome": _("An amount recovered or a fine means a problem was found; change the outcome.")}
             )
+
+    def _take_drawn_institution(self):
+        plan = self.page if self.page_id else None
+        draw = plan.current_draw() if plan is not None else None
+        if draw is not None:
+            self.take_drawn_institution(draw)
+
+    def take_drawn_institution(self, draw):
+        """A result of a portal draw is about a drawn institution: it takes its name, type and
+        region from the frozen directory, so the published row matches the published draw."""
+        if not draw.is_drawn:
+            raise ValidationError(_("Results can be entered once the draw has been made."))
+        if self.institution_code not in draw.drawn_codes():
+            raise ValidationError({"institution_code": _("Choose one of the institutions drawn for this plan.")})
+        row = draw.objects_by_code()[self.institution_code]
+        self.institution_name, self.institution_type, self.region = row["name"], row["type"], row["region"]
 
     def handling_list(self) -> list[str]:
         """The measures taken, then the free-text note: what the 'handling' column publishes."""
@@ -383,6 +511,14 @@ class InspectionIndexPage(ListingIndexPage):
         from disclosures.filters import InspectionFilterSet
 
         return InspectionFilterSet
+
+    @path("draw/program/", name="draw_algorithm")
+    def draw_algorithm(self, request):
+        """The draw's own source (standard library only), to re-run a published draw anywhere."""
+        source = Path(draw_module.__file__).read_bytes()
+        response = HttpResponse(source, content_type="text/x-python; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="draw.py"'
+        return response
 
     def listed_pages(self):
         # Newest plan first: by year and batch, not by when the page happened to be published.

@@ -53,6 +53,9 @@ PORTAL_SUBMISSIONS_PER_HOUR = env_int("PORTAL_SUBMISSIONS_PER_HOUR", 10)
 PORTAL_PROXY_COUNT = env_int("PORTAL_PROXY_COUNT", 0)
 # The county-level areas a report can name (reports/regions.py); empty: the demo bureau's.
 PORTAL_REGIONS = env_list("PORTAL_REGIONS")
+# Random inspection (双随机): no draw may take a smaller share of the objects in scope, in percent
+# (DOMAIN.md: at least 5% of designated institutions a year).
+PORTAL_INSPECTION_MIN_SHARE = env_str("PORTAL_INSPECTION_MIN_SHARE", "5")
 
 INSTALLED_APPS = [
     "home",
