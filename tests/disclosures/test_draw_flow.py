@@ -19,7 +19,7 @@ from tests.factories import UserFactory
 
 from .factories_directories import InspectedInstitutionFactory, InspectionItemFactory, InspectorFactory
 from .factories_inspections import InspectionIndexPageFactory, InspectionPlanPageFactory
-from .test_inspections import zh
+from .test_inspections import result_form, zh
 
 pytestmark = pytest.mark.django_db
 
@@ -213,21 +213,10 @@ def _edit_form(plan, results):
 
 
 def result_row(code, **fields):
-    return {
-        "institution_code": code,
-        "institution_name": "",
-        "institution_type": "",
-        "region": "",
-        "inspection_date": "2026-05-02",
-        "items_checked": "",
-        "outcome": "no_problem",
-        "findings": "",
-        "handling": "",
-        "amount_recovered": "",
-        "fine": "",
-        "follow_up": "",
-        **fields,
-    }
+    """A result for a drawn institution: name, type and region are left for the draw to fill in."""
+    return result_form(
+        institution_code=code, institution_name="", institution_type="", region="", items_checked="", **fields
+    )
 
 
 def test_a_result_names_a_drawn_institution_and_takes_its_details(client, editor, plan, committed):
