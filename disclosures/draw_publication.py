@@ -44,10 +44,14 @@ def parameters(draw) -> dict:
     }
 
 
-def plan_context(plan, draw) -> dict:
+def plan_context(plan, draw, results=None) -> dict:
+    """`results`: all of the plan's results when already in hand (else they are read)."""
     if draw is None:
         return {"draw": None}
-    published_codes = set(plan.results.values_list("institution_code", flat=True)) if plan.pk else set()
+    if results is not None:
+        published_codes = {result.institution_code for result in results}
+    else:
+        published_codes = set(plan.results.values_list("institution_code", flat=True)) if plan.pk else set()
     types, levels, ratings = dict(InstitutionType.choices), dict(InstitutionLevel.choices), dict(CreditRating.choices)
     snapshot = [
         {

@@ -2,6 +2,8 @@
 a plain GET parameter, so the forms work without JavaScript."""
 
 import django_filters
+from django.db.models import IntegerField, Value
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from .choices import InspectionOutcome, InstitutionType, PeriodKind, PolicyTopic, Validity
@@ -18,11 +20,22 @@ class IndexFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, queryset=None, *, index=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
-        base = queryset.order_by()
-        years = base.dates(self.year_field, "year", order="DESC") if self.year_field else []
-        self.filters["year"].extra["choices"] = [(str(d.year), str(d.year)) for d in years]
-        regions = base.exclude(region="").values_list("region", flat=True).distinct().order_by("region")
+        years, regions = self._years_and_regions(queryset.order_by())
+        self.filters["year"].extra["choices"] = [(str(y), str(y)) for y in years]
         self.filters["region"].extra["choices"] = [(r, r) for r in regions]
+
+    def _years_and_regions(self, base):
+        """The years (newest first) and the non-empty regions (in the database's order) of what the
+        index lists, from one query of their distinct pairs."""
+        year = ExtractYear(self.year_field) if self.year_field else Value(None, output_field=IntegerField())
+        pairs = base.annotate(listed_year=year).values_list("listed_year", "region").distinct().order_by("region")
+        years, regions = set(), {}
+        for listed_year, region in pairs:
+            if listed_year is not None:
+                years.add(listed_year)
+            if region:
+                regions.setdefault(region, None)
+        return sorted(years, reverse=True), list(regions)
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(**{f"{self.year_field}__year": int(value)})
@@ -39,13 +52,16 @@ class CaseFilterSet(IndexFilterSet):
     institution_type = django_filters.ChoiceFilter(
         label=_("Type"), choices=InstitutionType.choices, empty_label=_("All types")
     )
-    category = django_filters.ModelChoiceFilter(
-        label=_("Violation"),
-        field_name="categories",
-        to_field_name="slug",
-        queryset=ViolationCategory.objects.all(),
-        empty_label=_("All violations"),
+    # By the category's code, among the categories of the vocabulary: read once as a list (a
+    # ModelChoiceFilter would count them, then read them, then look the chosen one up again).
+    category = django_filters.ChoiceFilter(
+        label=_("Violation"), field_name="categories__slug", empty_label=_("All violations")
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = ViolationCategory.objects.values_list("slug", "name")
+        self.filters["category"].extra["choices"] = list(categories)
 
 
 class InspectionFilterSet(django_filters.FilterSet):

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.models import Page
 
+from .privacy import public
+
 # Page models each listing reads, by label; disclosures/ defines them.
 LISTING_MODELS = {
     "policies": "disclosures.PolicyPage",
@@ -28,7 +30,7 @@ def latest_pages(kind: str, count: int) -> list[Page]:
     if model is None:
         return []
     field = getattr(model, "listing_date_field", "first_published_at")
-    pages = list(_newest_first(model.objects.live().public(), model)[:count])
+    pages = list(_newest_first(public(model.objects.live()), model)[:count])
     for page in pages:
         page.listing_date = getattr(page, field)
     return pages
@@ -68,7 +70,7 @@ class FundSummaryBlock(blocks.StructBlock):
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context)
         model = _page_model(FUND_DISCLOSURE_MODEL)
-        context["disclosure"] = model.objects.live().public().order_by("-first_published_at").first() if model else None
+        context["disclosure"] = public(model.objects.live()).order_by("-first_published_at").first() if model else None
         return context
 
     class Meta:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -7,10 +8,12 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import ContentStreamBlock, HomeStreamBlock
+from .privacy import ReadsPrivacyOnce
+from .routing import specific_child
 from .search_text import ChineseSearchable, stream_text
 
 
-class HomePage(ChineseSearchable, Page):
+class HomePage(ReadsPrivacyOnce, ChineseSearchable, Page):
     """The portal's front page: report actions first, then what the bureau publishes."""
 
     intro = models.CharField(_("introduction"), max_length=200, blank=True)
@@ -29,8 +32,21 @@ class HomePage(ChineseSearchable, Page):
         # Listings and the fund summary show other pages, which search finds on their own.
         return [self.title, self.intro, stream_text(self.body, exclude=("latest_pages", "fund_summary"))]
 
+    def route(self, request, path_components):
+        """Wagtail's Page.route, reading the child as its specific page in one query instead of
+        two (home/routing.py): every public URL below the home page starts here."""
+        if not path_components:
+            return super().route(request, path_components)
+        try:
+            child = specific_child(self, path_components[0])
+        except Page.DoesNotExist as missing:
+            raise Http404 from missing
+        # As Wagtail: the parent is known, so get_parent() needs no query.
+        child._cached_parent_obj = self
+        return child.route(request, path_components[1:])
 
-class StandardPage(ChineseSearchable, Page):
+
+class StandardPage(ReadsPrivacyOnce, ChineseSearchable, Page):
     """A plain content page (about the bureau, reporting guidance, contact)."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -69,6 +85,14 @@ class PortalSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("portal settings")
+
+    @classmethod
+    def for_request(cls, request):
+        # Every public page reads these for its header and footer: from the shared cache
+        # (home/site_lookup.py), not the database. for_site(), which editing uses, is Wagtail's.
+        from .site_lookup import cached_settings
+
+        return cached_settings(cls, request)
 
 
 class DemoContentRecord(models.Model):

@@ -167,6 +167,15 @@ class Report(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("report")
         verbose_name_plural = _("reports")
+        # The staff queue (reports/case_views.py) lists newest first, filtered by status, region,
+        # category (the M2M table's keys), investigator (the foreign key's index) or overdue: a
+        # step's statuses with its due date past.
+        indexes = [
+            models.Index(fields=["status", "-received_at"], name="report_status_received_idx"),
+            models.Index(fields=["region", "-received_at"], name="report_region_received_idx"),
+            models.Index(fields=["status", "acceptance_due"], name="report_status_accept_due_idx"),
+            models.Index(fields=["status", "investigation_due"], name="report_status_invest_due_idx"),
+        ]
         # Checked on every staff view and every workflow transition (reports/workflow.py); the
         # groups that hold them are created by a migration.
         permissions = [

@@ -11,11 +11,17 @@ from home.models import PortalSettings
 
 
 def _forget_cached_state():
+    from home import privacy, site_lookup
+
     if isinstance(caches["default"], LocMemCache):
         cache.clear()
     else:
         # Never flush a shared Redis; drop only what the tests write.
         cache.delete(HEARTBEAT_CACHE_KEY)
+        # Sites and settings cached by an earlier test name rows its rollback removed.
+        site_lookup.forget()
+    # A streamed response left unread never finished its request: drop its view restrictions.
+    privacy.end_of_request()
 
 
 @pytest.fixture(autouse=True)

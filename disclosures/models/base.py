@@ -13,10 +13,11 @@ from wagtail.search import index
 
 from disclosures.exports import FORMATS, export_response
 from disclosures.feeds import AtomListingFeed, ListingFeed
+from home.privacy import ReadsPrivacyOnce, public
 from home.search_text import ChineseSearchable
 
 
-class ListingIndexPage(ChineseSearchable, RoutablePageMixin, Page):
+class ListingIndexPage(ReadsPrivacyOnce, ChineseSearchable, RoutablePageMixin, Page):
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -35,10 +36,38 @@ class ListingIndexPage(ChineseSearchable, RoutablePageMixin, Page):
 
     def listed_pages(self):
         """Live, public children in listing order, with what their rows show fetched up front."""
-        queryset = self.listing_model.objects.child_of(self).live().public()
+        queryset = public(self.listing_model.objects.child_of(self).live())
         return self.listing_model.optimise_listing(queryset).order_by(
             f"-{self.listing_model.listing_date_field}", "-pk"
         )
+
+    def route(self, request, path_components):
+        """Wagtail's routing (this page's own routes first, then a child by its slug), reading a
+        listed child as its page type at once: one query where Wagtail makes two (the page, then
+        its specific page). Other children are found Wagtail's way."""
+        if path_components and not self._serves_itself(path_components):
+            model = self.listing_model
+            try:
+                child = model.detail_queryset().child_of(self).get(slug=path_components[0])
+            except model.DoesNotExist:
+                pass
+            else:
+                if child.specific_class is not type(child):  # a page type derived from the listed one
+                    child = child.specific
+                # As Wagtail's Page.route: the parent is known, get_parent() needs no query.
+                child._cached_parent_obj = self
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
+    def _serves_itself(self, path_components) -> bool:
+        """Whether one of this page's own routes answers the path, as RoutablePageMixin.route tries."""
+        if not self.live:
+            return False
+        try:
+            self.resolve_subpage("/" + "/".join(path_components) + "/")
+        except Http404:
+            return False
+        return True
 
     def filterset(self, request):
         return self.filterset_class(request.GET, queryset=self.listed_pages(), index=self)
@@ -62,7 +91,8 @@ class ListingIndexPage(ChineseSearchable, RoutablePageMixin, Page):
     def export(self, request, fmt):
         if fmt not in FORMATS:
             raise Http404
-        return export_response(self.filterset(request).qs, self.get_export_columns(), fmt, self.export_name)
+        rows = self.listing_model.optimise_export(self.filterset(request).qs)
+        return export_response(rows, self.get_export_columns(), fmt, self.export_name)
 
     @path("feed/", name="feed")
     def rss_feed(self, request):
@@ -99,7 +129,7 @@ def _filters_only(request) -> str:
     return query.urlencode()
 
 
-class ListedPage(Page):
+class ListedPage(ReadsPrivacyOnce, Page):
     """A page that a ListingIndexPage lists."""
 
     # The date it is listed and ordered by, newest first.
@@ -111,6 +141,16 @@ class ListedPage(Page):
     @classmethod
     def optimise_listing(cls, queryset):
         return queryset
+
+    @classmethod
+    def optimise_export(cls, queryset):
+        """What the download's columns read beyond the listing's rows (`optimise_listing`)."""
+        return queryset
+
+    @classmethod
+    def detail_queryset(cls):
+        """Where routing reads the page from (with what its own page shows, if that saves queries)."""
+        return cls.objects.all()
 
     @classmethod
     def export_columns(cls):

@@ -69,6 +69,12 @@ class CasePage(ChineseSearchable, ListedPage):
     class Meta:
         verbose_name = _("exposed case")
         verbose_name_plural = _("exposed cases")
+        # The index's order and year filter, and its other filters (categories: the M2M table's keys).
+        indexes = [
+            models.Index(fields=["decision_date"], name="case_decision_date_idx"),
+            models.Index(fields=["region"], name="case_region_idx"),
+            models.Index(fields=["institution_type"], name="case_institution_type_idx"),
+        ]
 
     def search_source(self):
         names = [c.name for c in self.categories.all()] + [m.name for m in self.measures.all()]
@@ -76,7 +82,12 @@ class CasePage(ChineseSearchable, ListedPage):
 
     @classmethod
     def optimise_listing(cls, queryset):
-        return queryset.prefetch_related("categories", "measures")
+        # A listed case shows its categories; its download adds the measures (optimise_export).
+        return queryset.prefetch_related("categories")
+
+    @classmethod
+    def optimise_export(cls, queryset):
+        return queryset.prefetch_related("measures")
 
     @classmethod
     def export_columns(cls):

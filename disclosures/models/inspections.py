@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from modelcluster.queryset import FakeQuerySet
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -214,6 +215,8 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
     class Meta:
         verbose_name = _("random inspection plan")
         verbose_name_plural = _("random inspection plans")
+        # The index's year filter and its order (newest year and batch first).
+        indexes = [models.Index(fields=["-year", "-batch"], name="plan_year_batch_idx")]
 
     def clean(self):
         super().clean()
@@ -288,6 +291,11 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
         )
 
     @classmethod
+    def detail_queryset(cls):
+        # The plan page shows its draw: read with the page when it is routed.
+        return super().detail_queryset().select_related("draw")
+
+    @classmethod
     def export_columns(cls):
         """One row per plan (the index's download); the plan page's download has one row per result."""
         return [
@@ -329,19 +337,32 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
             Column("follow_up", lambda r: r.follow_up),
         ]
 
-    def result_filterset(self, request):
+    def result_filterset(self, request, results=None):
+        """The filters over the plan's results: over `results` in hand (see `results_in_hand`), or
+        over the database's rows."""
         from disclosures.filters import InspectionResultFilterSet
 
-        results = self.results.all().order_by("sort_order", "pk")
-        if isinstance(results, models.QuerySet):
-            # Only saved rows can be prefetched; a preview's unsaved rows carry their measures in memory.
-            results = results.prefetch_related("measures")
+        if results is None:
+            results = self.results.all().order_by("sort_order", "pk")
+            if isinstance(results, models.QuerySet):
+                # Only saved rows can be prefetched; a preview's unsaved rows carry their measures in memory.
+                results = results.prefetch_related("measures")
         return InspectionResultFilterSet(request.GET, queryset=results)
 
-    def result_summary(self) -> dict:
+    def results_in_hand(self):
+        """Every result of the plan with its measures, read once (two queries), for everything the
+        plan page shows of them: the filtered table, the region choices, the summary and which drawn
+        institutions have a result. The filters then run in memory, as they do over a preview's
+        unsaved rows."""
+        results = self.results.all().order_by("sort_order", "pk")
+        if isinstance(results, models.QuerySet):
+            results = FakeQuerySet(InspectionResult, list(results.prefetch_related("measures")))
+        return results
+
+    def result_summary(self, results=None) -> dict:
         """Published results against the number drawn (100% is the goal), problems found and the
-        money recovered and fined, over all results of the plan."""
-        results = self.results.all()
+        money recovered and fined, over all results of the plan (or `results`, all of them in hand)."""
+        results = self.results.all() if results is None else results
         if isinstance(results, models.QuerySet):
             totals = results.aggregate(
                 published=Count("pk"),
@@ -350,7 +371,7 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
                 fines=Sum("fine"),
             )
         else:
-            # A preview shows unsaved rows that exist only in memory, where the database cannot add up.
+            # Rows in hand, or a preview's unsaved rows that exist only in memory: added up here.
             rows = list(results)
             totals = {
                 "published": len(rows),
@@ -369,13 +390,14 @@ class InspectionPlanPage(ChineseSearchable, RoutablePageMixin, ListedPage):
 
     @path("")
     def plan(self, request):
-        filterset = self.result_filterset(request)
+        results = self.results_in_hand()
+        filterset = self.result_filterset(request, results)
         rows = list(filterset.qs)
         context = self.get_context(request)
-        context.update(filterset=filterset, rows=rows, result_count=len(rows), summary=self.result_summary())
+        context.update(filterset=filterset, rows=rows, result_count=len(rows), summary=self.result_summary(results))
         from disclosures.draw_publication import plan_context
 
-        context.update(plan_context(self, self.current_draw()))
+        context.update(plan_context(self, self.current_draw(), results))
         return filtered_response(self, request, context)
 
     @path("draw/json/", name="draw_json")
@@ -461,6 +483,14 @@ class InspectionResult(Orderable, ClusterableModel):
     class Meta(Orderable.Meta):
         verbose_name = _("inspection result")
         verbose_name_plural = _("inspection results")
+        indexes = [
+            # The inspection index's region filter: plans with a result in the region.
+            models.Index(fields=["region", "page"], name="result_region_page_idx"),
+            # A plan's results by outcome (problems found, on the index and the plan page's filter)
+            # and by institution type (the plan page's filter).
+            models.Index(fields=["page", "outcome"], name="result_page_outcome_idx"),
+            models.Index(fields=["page", "institution_type"], name="result_page_type_idx"),
+        ]
 
     def __str__(self):
         return self.institution_name

@@ -51,9 +51,21 @@ class PolicyPage(ChineseSearchable, ListedPage):
     class Meta:
         verbose_name = _("policy document")
         verbose_name_plural = _("policy documents")
+        # The index's order and year filter (a year is a range of dates), and its other filters.
+        indexes = [
+            models.Index(fields=["date_issued"], name="policy_date_issued_idx"),
+            models.Index(fields=["region"], name="policy_region_idx"),
+            models.Index(fields=["topic"], name="policy_topic_idx"),
+            models.Index(fields=["validity"], name="policy_validity_idx"),
+        ]
 
     def search_source(self):
         return [*super().search_source(), self.document_number, self.issuing_body, self.summary]
+
+    def related_policy_links(self):
+        """The related policies, each with its policy read in the same query (a preview's unsaved
+        links carry theirs already)."""
+        return self.related_policies.all().select_related("policy")
 
     @classmethod
     def export_columns(cls):

@@ -2,7 +2,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import template
 from django.utils.translation import gettext as _
-from wagtail.models import Page, Site
+from wagtail.models import Page
+
+from home.privacy import public
+from home.site_lookup import site_for_request
 
 register = template.Library()
 
@@ -38,12 +41,14 @@ def yuan(value):
 
 @register.simple_tag(takes_context=True)
 def main_menu(context):
-    """Live, public children of the site's root page that editors marked 'show in menus'."""
+    """Live, public children of the site's root page that editors marked 'show in menus'.
+    One query: each entry is its specific page with only the common page fields loaded (the menu
+    shows the title and links to the page's URL)."""
     request = context.get("request")
-    site = Site.find_for_request(request) if request else None
+    site = site_for_request(request) if request else None
     if site is None:
         return Page.objects.none()
-    return site.root_page.get_children().live().public().in_menu().specific()
+    return public(site.root_page.get_children().live().in_menu()).specific(defer=True)
 
 
 @register.filter

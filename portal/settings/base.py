@@ -53,6 +53,9 @@ PORTAL_SUBMISSIONS_PER_HOUR = env_int("PORTAL_SUBMISSIONS_PER_HOUR", 10)
 PORTAL_PROXY_COUNT = env_int("PORTAL_PROXY_COUNT", 0)
 # The county-level areas a report can name (reports/regions.py); empty: the demo bureau's.
 PORTAL_REGIONS = env_list("PORTAL_REGIONS")
+# Anonymous public pages are kept this many seconds in the default cache (home/page_cache.py), and
+# purged on every publication or data change; 0 turns the page cache off.
+PORTAL_PAGE_CACHE_SECONDS = env_int("PORTAL_PAGE_CACHE_SECONDS", 600)
 # Random inspection (双随机): no draw may take a smaller share of the objects in scope, in percent
 # (DOMAIN.md: at least 5% of designated institutions a year).
 PORTAL_INSPECTION_MIN_SHARE = env_str("PORTAL_INSPECTION_MIN_SHARE", "5")
@@ -94,6 +97,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous public pages from the shared cache (home/page_cache.py). Before the session: a hit
+    # skips everything below, and a stored page already carries the headers those add.
+    "home.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
