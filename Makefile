@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test worker beat lint format check messages lock clean
+.PHONY: help run test bench bench-short worker beat lint format check messages lock clean
 
 help: ## List the targets with a line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,17 @@ run: $(VENV)/.installed ## Install, migrate, load demo content and serve http://
 
 test: $(VENV)/.installed ## Run the whole test suite (integration tests too when REDIS_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# wrk is a Debian package (the load generator of bench/run.py).
+WRK_INSTALL = command -v wrk >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
+
+bench: $(VENV)/.installed ## Measure the performance budgets at scale and write docs/performance.md (~30 min the first time)
+	@$(WRK_INSTALL)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-short: $(VENV)/.installed ## A quick bench on small data that fails when a query-count bound is broken
+	@$(WRK_INSTALL)
+	$(BIN)/python bench/run.py --short $(BENCH_ARGS)
 
 worker: $(VENV)/.installed ## Run a Celery worker (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "REDIS_URL is not set: without it tasks already run in-process."; exit 1; }

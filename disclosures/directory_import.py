@@ -31,7 +31,6 @@ from django.forms.models import modelform_factory
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from openpyxl.utils import get_column_letter
 
 from disclosures.models.directories import InspectedInstitution, InspectionItem, Inspector
 
@@ -453,7 +452,7 @@ def _check_unnamed_columns(table: Table, columns: dict[int, str]) -> None:
     )
     if unnamed:
         raise ImportFailed(
-            Problem(_("Column %(column)s has values but no heading.") % {"column": get_column_letter(index + 1)})
+            Problem(_("Column %(column)s has values but no heading.") % {"column": _column_letter(index + 1)})
             for index in unnamed
         )
 
@@ -601,6 +600,7 @@ def template_csv(directory: Directory) -> bytes:
 
 def template_xlsx(directory: Directory) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active
@@ -611,3 +611,13 @@ def template_xlsx(directory: Directory) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def _column_letter(number: int) -> str:
+    """Spreadsheet column name of a 1-based column number (1 → A, 27 → AA), as openpyxl names them;
+    written here so that the web workers need not load openpyxl to name a column."""
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters

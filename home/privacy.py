@@ -58,7 +58,8 @@ class ReadsPrivacyOnce:
         return super().get_view_restrictions()
 
 
-def _begin(**kwargs):
+def start_of_request(**kwargs):
+    """Read the restrictions once from now on, until end_of_request (request_started; tests call it too)."""
     _memo.set({})
 
 
@@ -80,7 +81,7 @@ def connect_signals() -> None:
     from wagtail.models import PageViewRestriction
     from wagtail.signals import post_page_move
 
-    request_started.connect(_begin, dispatch_uid="home.privacy:begin")
+    request_started.connect(start_of_request, dispatch_uid="home.privacy:begin")
     request_finished.connect(end_of_request, dispatch_uid="home.privacy:end")
     post_save.connect(_forget, sender=PageViewRestriction, dispatch_uid="home.privacy:save")
     post_delete.connect(_forget, sender=PageViewRestriction, dispatch_uid="home.privacy:delete")

@@ -20,8 +20,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
-from .evidence_pdf import PdfPasswordRequired, PdfTooManyPages, PdfUnreadable, rewrite_pdf
-
 try:
     # Wagtail's image library (Willow) depends on pillow_heif; registering is idempotent.
     from pillow_heif import register_heif_opener
@@ -209,6 +207,9 @@ def sanitise(data: bytes, filename: str = "") -> SanitisedFile:
 
 
 def _sanitise_pdf(data: bytes, limits: Limits) -> bytes:
+    # Imported here: pypdf adds some 25 MB to every web worker, and few reports carry a PDF.
+    from .evidence_pdf import PdfPasswordRequired, PdfTooManyPages, PdfUnreadable, rewrite_pdf
+
     try:
         return rewrite_pdf(data, max_pages=limits.max_pdf_pages)
     except PdfPasswordRequired:

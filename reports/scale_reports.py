@@ -21,7 +21,7 @@ of receipt, no gap). Decisions and outcomes told to the reporter are sealed mess
 
 The one deliberate difference: **generated reports have no tracking code.** ``submit()`` wraps
 the data key under a key derived from the code with scrypt (``crypto.CODE_KDF_COST``, about
-130 ms each: hours for 100,000 reports). A generated report gets instead a random, unique
+over 100 ms each: hours for 100,000 reports). A generated report gets instead a random, unique
 ``code_digest`` that no code hashes to, and in ``code_key_wrap`` the marker ``NO_CODE_WRAP``, which
 is not an envelope: no code finds or opens a generated report, the status page answers "no such
 report" for every code, and nothing else reads that column. Nothing here prints or logs content.

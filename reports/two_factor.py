@@ -14,8 +14,6 @@ import re
 from base64 import b32encode
 
 import django_otp
-import qrcode
-import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -182,6 +180,10 @@ def _check(request, devices, token) -> TOTPDevice | None:
 
 
 def _qr_svg(data: str) -> str:
+    # Imported here: only enrolment draws a QR code.
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathFillImage, border=4)
     # Made here from our own data alone (no user-supplied markup): safe to inline.
     return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308

@@ -11,7 +11,7 @@ from home.models import PortalSettings
 
 
 def _forget_cached_state():
-    from home import privacy, site_lookup
+    from home import privacy, routing, site_lookup
 
     if isinstance(caches["default"], LocMemCache):
         cache.clear()
@@ -20,6 +20,8 @@ def _forget_cached_state():
         cache.delete(HEARTBEAT_CACHE_KEY)
         # Sites and settings cached by an earlier test name rows its rollback removed.
         site_lookup.forget()
+    # Page types remembered by routing name pages an earlier test's rollback removed.
+    routing.forget()
     # A streamed response left unread never finished its request: drop its view restrictions.
     privacy.end_of_request()
 

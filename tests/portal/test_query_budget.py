@@ -10,8 +10,9 @@ its page again. The grown count must stay within the budget and be no larger tha
 
 Warm-up. Some lookups are cached for the whole process, not per request: the Site of a host and
 the portal settings (home/site_lookup.py, in the default cache), Wagtail's site root paths (same
-cache) and Django's content types (in memory). Each measurement set starts with one request to the
-home page and reads every content type, which fills those; the page measured is then requested for
+cache), Django's content types and the page type of each top-level section (home/routing.py, in
+memory). Each measurement set starts with one request to the home page and to each section and reads
+every content type, which fills those; the page measured is then requested for
 the first time, so nothing cached for that page or that request can hide its queries. The shared
 page cache (home/page_cache.py) is switched off: it serves a stored copy, and the budget is about
 what the page costs when it has to be built.
@@ -168,6 +169,8 @@ def _warm_up(client):
     default cache) and every content type (memory). See the module's docstring."""
     ContentType.objects.get_for_models(*apps.get_models())
     assert client.get("/").status_code == 200
+    for section in HomePage.objects.get().get_children().live():
+        client.get(section.url)  # routing remembers each section's page type (home/routing.py)
 
 
 def _queries(client, path) -> tuple[int, list[str]]:

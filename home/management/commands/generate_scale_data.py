@@ -6,7 +6,7 @@ they draw on. Reports (``reports/scale_reports.py``): M reports sealed with the 
 under the configured keyring, spread over every status, region, category and the years 2019 to
 yesterday, with their case fields, deadlines and numbers.
 
-Generated reports have NO tracking code: the scrypt wrap under a code costs about 130 ms a report
+Generated reports have NO tracking code: the scrypt wrap under a code costs over 100 ms a report
 (hours for 100,000), so each gets a random, unique lookup digest that no code opens instead.
 Staff open them with the keyring as any other report.
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         "Generate fake scale data for benchmarks: --pages published disclosure pages (with inspection "
         "directories) and --reports encrypted reports over every status, region, category and year "
         "2019-now. Generated reports have no tracking code (a random lookup value that no code opens "
-        "replaces the 130 ms scrypt wrap per report); staff open them with the keyring. Writes one audit "
+        "replaces the 100+ ms scrypt wrap per report); staff open them with the keyring. Writes one audit "
         "event with the counts. Refused unless DEBUG or " + SAFETY_FLAG + "."
     )
 
