@@ -27,7 +27,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import pickle
 import secrets
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -51,6 +53,9 @@ def _generation():
 
 def forget() -> None:
     """Make every cached site and setting stale, on every node sharing the cache."""
+    global _forgotten
+    _forgotten += 1
+    _local.clear()
     try:
         try:
             cache.incr(GENERATION_KEY)
@@ -83,19 +88,51 @@ def _forget_after_page_delete(sender=None, instance=None, using=None, **kwargs):
         forget_after_change(using=using)
 
 
-def _cached(name: str, load):
+#: Entries of the current generations also kept in this process, pickled (every caller gets its own
+#: copy, as from the shared cache): key -> (expiry on the monotonic clock, pickled entry). Keys hold
+#: the generation, so a change elsewhere is seen as soon as the generation is read; the expiry is
+#: the shared cache's. Hosts come from the request, so the memory is bounded.
+_local: dict[str, tuple[float, bytes]] = {}
+LOCAL_MAX_ENTRIES = 256
+
+
+_forgotten = 0  # forget() calls in this process: a request that saved a Site reads the generation again
+
+
+def _request_generation(request):
+    # Read once a request (one round trip), unless this process has forgotten since.
+    if request is None:
+        return _generation()
+    memo = getattr(request, "_portal_site_generation", None)
+    if memo is None or memo[0] != _forgotten:
+        memo = request._portal_site_generation = (_forgotten, _generation())
+    return memo[1]
+
+
+def _remember(key: str, entry: tuple) -> None:
+    if len(_local) >= LOCAL_MAX_ENTRIES:
+        _local.clear()
+    _local[key] = (time.monotonic() + TIMEOUT, pickle.dumps(entry, pickle.HIGHEST_PROTOCOL))
+
+
+def _cached(name: str, load, request=None):
     """`load()`, or what it returned before under the current generation. None is cached too."""
     try:
-        key = KEY_FORMAT.format(generation=_generation(), name=name)
+        key = KEY_FORMAT.format(generation=_request_generation(request), name=name)
+        local = _local.get(key)
+        if local is not None and local[0] > time.monotonic():
+            return pickle.loads(local[1])[0]  # noqa: S301 - pickled by this process, above
         hit = cache.get(key)
     except Exception:
         logger.debug("Site lookup cache unreadable", exc_info=True)
         return load()
     if hit is not None:
+        _remember(key, hit)
         return hit[0]
     value = load()
     try:
         cache.set(key, (value,), timeout=TIMEOUT)
+        _remember(key, (value,))
     except Exception:
         logger.debug("Site lookup cache unwritable", exc_info=True)
     return value
@@ -115,7 +152,7 @@ def site_for_request(request):
     if request is None:
         return None
     if not hasattr(request, "_wagtail_site"):
-        request._wagtail_site = _cached(f"site:{_host_key(request)}", lambda: Site._find_for_request(request))
+        request._wagtail_site = _cached(f"site:{_host_key(request)}", lambda: Site._find_for_request(request), request)
     return request._wagtail_site
 
 
@@ -128,7 +165,7 @@ def cached_settings(model, request):
     site = site_for_request(request)
     if site is None:
         return model.for_site(site)  # raises DoesNotExist, as Wagtail does
-    instance = _cached(f"settings:{model._meta.label_lower}:{site.pk}", lambda: model.for_site(site))
+    instance = _cached(f"settings:{model._meta.label_lower}:{site.pk}", lambda: model.for_site(site), request)
     instance._request = request  # as for_request: page URLs in settings resolve for this request
     setattr(request, attr_name, instance)
     return instance

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -72,7 +72,10 @@ class QueueFilter(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Any"))] + list(Status.choices)
         self.fields["region"].choices = [("", _("Any")), *REGIONS]
-        self.fields["assignee"].queryset = get_user_model().objects.filter(assigned_reports__isnull=False).distinct()
+        # EXISTS per user on the assignee index, not a join of every report made DISTINCT (80 ms at
+        # 100,000 reports; issue 9).
+        assigned = Report.objects.filter(assignee=OuterRef("pk"))
+        self.fields["assignee"].queryset = get_user_model().objects.filter(Exists(assigned)).order_by("username")
 
     def apply(self, reports):
         if not self.is_valid():

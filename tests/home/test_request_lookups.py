@@ -166,3 +166,20 @@ def test_settings_are_read_from_the_cache_after_the_first_request(client, portal
     first = PortalSettings.for_request(request)
     assert PortalSettings.for_request(request) is first  # cached on the request too
     assert first.pk == portal_settings.pk
+
+
+def test_a_settings_change_made_by_another_process_shows_on_the_next_request(client, portal_settings):
+    from django.core.cache import cache
+
+    from home import site_lookup
+
+    portal_settings.hotline = "0000-1111111"
+    portal_settings.save()
+    assert "0000-1111111" in client.get("/").content.decode()  # now remembered in this process too
+
+    # Another node saves the settings: the row changes and that node moves the shared generation on;
+    # nothing runs in this process.
+    PortalSettings.objects.filter(pk=portal_settings.pk).update(hotline="0000-2222222")
+    assert "0000-1111111" in client.get("/").content.decode(), "served from memory until the generation moves"
+    cache.incr(site_lookup.GENERATION_KEY)
+    assert "0000-2222222" in client.get("/").content.decode()

@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import reset_queries, transaction
+from django.db import connection, reset_queries, transaction
 from django.utils import timezone
 
 from home import scale_pages
@@ -97,6 +97,10 @@ class Command(BaseCommand):
         summary = {**page_counts.as_dict(), **report_counts.as_dict()}
         with transaction.atomic():
             audit.record("scale_data.generate", seed=str(seed), **summary)
+        # Planner statistics for the new rows: autovacuum would gather them only later, and until
+        # then PostgreSQL plans as if the tables were empty (a search read every page row by row).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
         self.stdout.write("")
         for name, value in summary.items():
