@@ -113,6 +113,21 @@ def render(r) -> str:
     )
     lines += [
         "",
+        "## Server time per page",
+        "",
+        "One process answering one request at a time, uncached, nothing else running (bench/inprocess.py): the "
+        "worker time a page costs. Two sync workers on two cores, sharing them with wrk, serve at most about "
+        "2 × 1000 ÷ this many pages a second.",
+        "",
+        "| page | queries | database ms | median ms |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {name} | {page['queries']} | {page.get('db_ms', '')} | {page.get('median_ms', '')} |"
+            for name, page in pages.items()
+        ),
+    ]
+    lines += [
+        "",
         "## Throughput and latency (ms)",
         "",
         "| scenario | req/s | p50 | p95 | p99 | errors |",
@@ -141,7 +156,12 @@ def _cores():
         return "?"
 
 
-NOTES = """- The peer is Wagtail's own project template (`wagtail start`), built in `var/bench/peer` with as many
+NOTES = """- Uncached pages miss the 3× ratios. The table of server time per page says why: a page costs its worker
+  10–30 ms, most of it Django's template engine and ORM building what the page shows (menu, listings with
+  their filters and counts, the fund summary, related policies), not the database. The template peer renders
+  a title and a line. What makes the portal fast for readers is the shared page cache, which serves every
+  public page but search results at the speed of a trivial view.
+- The peer is Wagtail's own project template (`wagtail start`), built in `var/bench/peer` with as many
   pages as the portal has and served the same way (same gunicorn, PostgreSQL, wrk). Wagtail's bakery demo,
   which the issue names, cannot be fetched on this machine (no network beyond the package registries). The
   template's pages do far less than the bakery demo's or ours (no menu, no listings, no images, a one-line
@@ -154,7 +174,8 @@ NOTES = """- The peer is Wagtail's own project template (`wagtail start`), built
   back on two cores queue behind each other's derivations: with two workers at most about 2 ÷ cost reports
   a second get through, so the closed-loop p95 is bounded below by about 16 × cost ÷ 2 whatever else is
   done. The open-loop rows send the same reports at a fixed rate from 16 clients, the way independent
-  reporters arrive; a bureau receives a few thousand a month (about one every ten minutes).
+  reporters arrive; a bureau receives a few thousand a month (about one every ten minutes). The scrypt cost
+  is set where both budgets hold on this machine: a submission is one derivation plus about 20 ms.
 - Memory is measured on a fresh server after the mixed load (public pages, filtered lists, search, and a
   report with a small photo every second). RSS counts every page a worker touches, including the shared
   libraries; PSS divides the shared pages among the processes using them.

@@ -381,6 +381,9 @@ def query_bounds_broken(results):
     for name, page in results["inprocess"]["pages"].items():
         if page["status"] != 200:
             broken.append(f"{name} answered {page['status']}")
+        elif page["queries"] == 0:
+            # An uncached page always reads the database: none counted means the count is broken.
+            broken.append(f"{name}: no queries counted")
         elif page["queries"] > PUBLIC_QUERY_BUDGET:
             broken.append(f"{name}: {page['queries']} queries > {PUBLIC_QUERY_BUDGET}")
     for name in ("queue", "queue_filtered", "queue_page_5"):

@@ -148,14 +148,15 @@ class ScryptCost:
         return Scrypt(salt=salt, length=KEY_SIZE, n=self.n, r=self.r, p=self.p).derive(secret)
 
 
-#: Tracking-code wrap. A deliberate guess-slowing cost, wanted within 100-250 ms (issue 9): 44 MiB,
-#: and one derivation measured by bench/scrypt_cost.py on the development machine (2-core AMD EPYC,
-#: shared) at a median of 114 ms idle (113-115 ms over 9 runs; r=8 gave 82 ms, under the range) and
-#: under 250 ms with both cores busy; `make bench` re-measures it. The code already has 80 random
+#: Tracking-code wrap. A deliberate guess-slowing cost, wanted within 100-250 ms (issue 9): 40 MiB,
+#: and one derivation measured by bench/scrypt_cost.py on the idle development machine (2-core AMD
+#: EPYC, shared) at a median of 104 ms (r=8 gave 82 ms, under the range; r=11, 114 ms, pushed the
+#: report submission's p95 past its 150 ms budget: a submission is one derivation plus about 20 ms);
+#: a busy machine only makes it slower. `make bench` re-measures it. The code already has 80 random
 #: bits, so this is not what keeps a report safe; it makes each guess against a leaked wrapped key
 #: cost real time and memory, and the reporter pays it once per submission and status-page visit.
 #: Each envelope records its own parameters, so reports wrapped at an earlier cost still open.
-CODE_KDF_COST = ScryptCost(n_log2=15, r=11, p=1)
+CODE_KDF_COST = ScryptCost(n_log2=15, r=10, p=1)
 
 #: Keyring passphrase: derived once per process start or keyring save, so it can be far costlier:
 #: 128 MiB, a median of 530 ms on the development machine.

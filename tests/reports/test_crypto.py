@@ -290,8 +290,8 @@ def test_an_absurd_cost_in_a_blob_is_refused_without_deriving(dek, monkeypatch):
 
 def test_the_stated_scrypt_costs():
     # Measured by bench/scrypt_cost.py; the figures are in reports/crypto.py. Tests never time them.
-    assert ScryptCost(n_log2=15, r=11, p=1) == STATED_CODE_KDF_COST
-    assert STATED_CODE_KDF_COST.memory_bytes == 44 * 2**20
+    assert ScryptCost(n_log2=15, r=10, p=1) == STATED_CODE_KDF_COST
+    assert STATED_CODE_KDF_COST.memory_bytes == 40 * 2**20
     assert ScryptCost(n_log2=17, r=8, p=1) == STATED_KEYRING_KDF_COST
 
 
