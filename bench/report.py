@@ -159,8 +159,12 @@ def _cores():
 NOTES = """- Uncached pages miss the 3× ratios. The table of server time per page says why: a page costs its worker
   10–30 ms, most of it Django's template engine and ORM building what the page shows (menu, listings with
   their filters and counts, the fund summary, related policies), not the database. The template peer renders
-  a title and a line. What makes the portal fast for readers is the shared page cache, which serves every
-  public page but search results at the speed of a trivial view.
+  a title and a line. Search is the exception: most of its time is PostgreSQL ranking every match (the bench's
+  term, 挂床, is in about one generated page in eight), over search entries that also hold the Chinese
+  bigrams (home/search_text.py) and so are larger than the peer's; the GIN index on `title || body`
+  (migration `home` 0004) already took it from 3.8 to about 40 requests/s at this scale. What makes the
+  portal fast for readers is the shared page cache, which serves every public page but search results at
+  the speed of a trivial view.
 - The peer is Wagtail's own project template (`wagtail start`), built in `var/bench/peer` with as many
   pages as the portal has and served the same way (same gunicorn, PostgreSQL, wrk). Wagtail's bakery demo,
   which the issue names, cannot be fetched on this machine (no network beyond the package registries). The
