@@ -165,7 +165,7 @@ NOTES = """- Uncached pages miss the 3× ratios. The table of server time per pa
   (migration `home` 0004) already took it from 3.8 to about 40 requests/s at this scale. What makes the
   portal fast for readers is the shared page cache, which serves every public page but search results at
   the speed of a trivial view.
-- The peer is Wagtail's own project template (`wagtail start`), built in `var/bench/peer` with as many
+- The peer is Wagtail's own project template (`wagtail start`), built in `var/bench/portal_bench_peer` with as many
   pages as the portal has and served the same way (same gunicorn, PostgreSQL, wrk). Wagtail's bakery demo,
   which the issue names, cannot be fetched on this machine (no network beyond the package registries). The
   template's pages do far less than the bakery demo's or ours (no menu, no listings, no images, a one-line

@@ -86,6 +86,45 @@ def base_env(database, cache_seconds=0):
     return env
 
 
+def owner():
+    """Which checkout built a database: its var/bench secrets (and so its keyring) are not another's."""
+    return hashlib.sha256(persistent_secret("secret-key").encode()).hexdigest()[:16]
+
+
+def recorded_state(database):
+    """What built `database`, kept as the database's comment (so that a database rebuilt by another
+    checkout, or by CI, is never taken for this one's), or None."""
+    # The names are this script's constants (portal_bench*), never input.
+    sql = f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{database}'"  # noqa: S608
+    out = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc", sql],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    try:
+        return json.loads(out) if out else None
+    except ValueError:
+        return None
+
+
+def record_state(database, state):
+    comment = json.dumps(state).replace("'", "''")
+    run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-c",
+            f"COMMENT ON DATABASE {database} IS '{comment}'",
+        ]
+    )
+
+
 def prepare_database(database, pages, reports):
     """Migrate, demo content, keys and scale data, once per database and scale."""
     migrations = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/migrations/0*.py"))
@@ -93,9 +132,9 @@ def prepare_database(database, pages, reports):
         "pages": pages,
         "reports": reports,
         "migrations": hashlib.sha256("".join(migrations).encode()).hexdigest(),
+        "owner": owner(),
     }
-    state_file = VAR / f"state-{database}.json"
-    if state_file.exists() and json.loads(state_file.read_text()) == wanted:
+    if recorded_state(database) == wanted and (VAR / "keyring").exists():
         log(f"reusing {database} ({pages} pages, {reports} reports)")
         return
     log(f"building {database}: {pages} pages, {reports} reports (once; reused by later runs)")
@@ -115,7 +154,7 @@ def prepare_database(database, pages, reports):
         quiet=False,
     )
     log(f"scale data built in {time.monotonic() - started:.0f} s")
-    state_file.write_text(json.dumps(wanted))
+    record_state(database, wanted)
 
 
 def free_port():
@@ -195,13 +234,12 @@ def sample_paths(env):
 # The peer: Wagtail's own project template ------------------------------------------------------
 
 
-def prepare_peer(pages):
-    """`wagtail start` into var/bench/peer, on PostgreSQL, with `pages` pages in the tree."""
-    peer, database = VAR / "peer", "portal_bench_peer"
-    state_file = VAR / f"state-{database}.json"
-    wanted = {"pages": pages}
+def prepare_peer(pages, database):
+    """`wagtail start` into var/bench/<database>, on PostgreSQL, with `pages` pages in the tree."""
+    peer = VAR / database
+    wanted = {"pages": pages, "owner": owner()}
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="benchpeer.settings.production", PYTHONPATH=str(peer))
-    if state_file.exists() and json.loads(state_file.read_text()) == wanted:
+    if recorded_state(database) == wanted and (peer / "manage.py").exists():
         return peer, env
     shutil.rmtree(peer, ignore_errors=True)
     peer.mkdir(parents=True)
@@ -226,7 +264,7 @@ def prepare_peer(pages):
         "    home.add_child(instance=HomePage(title=f'医保基金监管页面 {n}', slug=f'page-{n}'))\n"
     )
     run([*manage, "shell", "-c", script], env)
-    state_file.write_text(json.dumps(wanted))
+    record_state(database, wanted)
     return peer, env
 
 
@@ -304,7 +342,7 @@ def main():
         server.stop()
 
     if not args.no_peer:
-        peer, peer_env = prepare_peer(scale["pages"])
+        peer, peer_env = prepare_peer(scale["pages"], database.replace("portal_bench", "portal_bench_peer"))
         server = Server(peer_env, app="benchpeer.wsgi:application", cwd=peer).wait("/")
         try:
             log("peer (wagtail start): home, a page, search")
