@@ -33,7 +33,7 @@ test: $(VENV)/.installed ## Run the whole test suite (integration tests too when
 # wrk is a Debian package (the load generator of bench/run.py).
 WRK_INSTALL = command -v wrk >/dev/null || { if [ "$$(id -u)" -eq 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 
-bench: $(VENV)/.installed ## Measure the performance budgets at scale and write docs/performance.md (~30 min the first time)
+bench: $(VENV)/.installed ## Measure the performance budgets at scale and write docs/performance.md (~40 min the first time)
 	@$(WRK_INSTALL)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
