@@ -22,13 +22,14 @@ from disclosures.draw import sample_size
 from disclosures.draw_service import DrawPlan, DrawRefused
 from disclosures.models import InspectedInstitution, InspectionPlanPage, Inspector
 from disclosures.models.directories import DEFAULT_RISK_WEIGHTS, CreditRating, InstitutionLevel
+from home.form_fields import IdMultipleChoiceField
 
 URL_NAME = "disclosures_draw"
 _RATING_FIELDS = {rating: f"weight_{rating or 'unrated'}" for rating in DEFAULT_RISK_WEIGHTS}
 
 
 class DrawForm(forms.Form):
-    items = forms.ModelMultipleChoiceField(
+    items = IdMultipleChoiceField(
         queryset=draw_service.items_in_use(),
         widget=forms.CheckboxSelectMultiple,
         label=gettext_lazy("Inspection items"),

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from disclosures.models import Measure, ViolationCategory
+from home.form_fields import IdChoiceField, IdMultipleChoiceField
 
 from . import case_deadlines, case_publication, intake, staff_views, workflow
 from .audit import AuditEvent, record
@@ -62,10 +63,8 @@ def _report_for(request, report_id) -> Report:
 class QueueFilter(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
-    category = forms.ModelChoiceField(
-        label=gettext_lazy("Category"), queryset=ViolationCategory.objects.all(), required=False
-    )
-    assignee = forms.ModelChoiceField(label=gettext_lazy("Investigator"), queryset=None, required=False)
+    category = IdChoiceField(label=gettext_lazy("Category"), queryset=ViolationCategory.objects.all(), required=False)
+    assignee = IdChoiceField(label=gettext_lazy("Investigator"), queryset=None, required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
     def __init__(self, *args, **kwargs):
@@ -121,13 +120,13 @@ class ActionForm(forms.Form):
 
     message = forms.CharField(label=gettext_lazy("Message to the reporter"), widget=forms.Textarea(attrs={"rows": 4}))
     rejection_reason = forms.ChoiceField(label=gettext_lazy("Reason"), choices=RejectionReason.choices)
-    assignee = forms.ModelChoiceField(label=gettext_lazy("Investigator"), queryset=None)
+    assignee = IdChoiceField(label=gettext_lazy("Investigator"), queryset=None)
     referred_to = forms.CharField(label=gettext_lazy("Referred to"), max_length=100)
     outcome = forms.ChoiceField(label=gettext_lazy("Outcome"), choices=Outcome.choices)
     verified_amount = forms.DecimalField(
         label=gettext_lazy("Verified amount (yuan)"), max_digits=14, decimal_places=2, min_value=Decimal(0)
     )
-    measures = forms.ModelMultipleChoiceField(
+    measures = IdMultipleChoiceField(
         label=gettext_lazy("Measures"), queryset=Measure.objects.all(), widget=forms.CheckboxSelectMultiple
     )
 

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from disclosures.models import ViolationCategory
+from home.form_fields import IdMultipleChoiceField
 
 from . import codes, evidence, identity
 from .intake import Identity, Submission
@@ -87,7 +88,7 @@ class ReportForm(forms.Form):
         help_text=_("The full name if you know it, e.g. the hospital's name on its sign."),
     )
     region = forms.ChoiceField(label=_("Where is it?"), choices=[("", _("Please choose")), *REGIONS])
-    categories = forms.ModelMultipleChoiceField(
+    categories = IdMultipleChoiceField(
         label=_("What happened?"),
         queryset=ViolationCategory.objects.all(),
         widget=forms.CheckboxSelectMultiple,

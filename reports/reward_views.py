@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from home.form_fields import IdChoiceField
+
 from . import reward_flow
 from .reward_decisions import RewardDecision
 from .reward_models import RewardScheme
@@ -24,7 +26,7 @@ FINANCE_PERMISSIONS = ("reports.export_reward_payments", "reports.mark_reward_pa
 
 
 class ProposeForm(forms.Form):
-    scheme = forms.ModelChoiceField(
+    scheme = IdChoiceField(
         label=gettext_lazy("Reward scheme"), queryset=RewardScheme.objects.all(), to_field_name="slug"
     )
     grade = forms.TypedChoiceField(
