@@ -2,9 +2,7 @@
 page shows purges it at once; the report channel is never cached."""
 
 import datetime
-import time
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -527,24 +525,16 @@ def test_a_cache_outage_never_breaks_a_save_nor_a_page(client, demo, monkeypatch
 # Several web nodes --------------------------------------------------------------------------------
 
 
-def _redis_db_14() -> str:
-    parts = urlsplit(django_settings.REDIS_URL or "redis://127.0.0.1:6379/0")
-    return urlunsplit((parts.scheme, parts.netloc, "/14", "", ""))
-
-
 @pytest.mark.integration
 def test_two_nodes_share_the_pages_and_a_purge_through_one_reaches_the_other():
-    """Two separate cache clients (two connection pools, as two web nodes have) on Redis DB 14."""
+    """Two separate cache clients (two connection pools, as two web nodes have) on the run's Redis,
+    under a prefix of this test's own."""
     from django.core.cache.backends.redis import RedisCache
 
-    location = _redis_db_14()
+    location = django_settings.REDIS_URL
     prefix = f"page-cache-test-{uuid.uuid4().hex}"
     node_a = RedisCache(location, {"KEY_PREFIX": prefix})
     node_b = RedisCache(location, {"KEY_PREFIX": prefix})
-    try:
-        node_a.get("ping")
-    except Exception as error:  # pragma: no cover - depends on the machine
-        pytest.skip(f"no Redis at {location}: {error.__class__.__name__}")
     assert node_a._cache.get_client() is not node_b._cache.get_client()
 
     body = {"text": "第一版"}
@@ -575,28 +565,6 @@ def test_two_nodes_share_the_pages_and_a_purge_through_one_reaches_the_other():
         keys = list(client.scan_iter(match=f"{prefix}:*"))
         if keys:
             client.delete(*keys)
-
-
-# How much it saves --------------------------------------------------------------------------------
-
-
-def test_a_cached_home_page_is_much_cheaper_than_a_rendered_one(client, demo, settings):
-    policies = PolicyIndexFactory(parent=demo)
-    for n in range(5):
-        PolicyFactory(parent=policies, date_issued=datetime.date(2025, 1, n + 1))
-
-    def timed(n):
-        start = time.perf_counter()
-        for _ in range(n):
-            assert client.get("/").status_code == 200
-        return time.perf_counter() - start
-
-    settings.PORTAL_PAGE_CACHE_SECONDS = 0
-    uncached = timed(20)
-    settings.PORTAL_PAGE_CACHE_SECONDS = 600
-    client.get("/")
-    cached = timed(20)
-    assert cached * 3 < uncached, (cached, uncached)
 
 
 def test_a_purge_after_commit_is_registered_again_when_a_savepoint_drops_it(db):
