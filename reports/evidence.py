@@ -42,6 +42,10 @@ MESSAGES = {
     "damaged": _("This file could not be read. It may be damaged or incomplete."),
     "pdf_encrypted": _("This PDF is protected by a password. Please remove the password and send it again."),
     "pdf_too_many_pages": _("This PDF has more than %(limit)s pages. Please send only the pages that matter."),
+    "active_content": _(
+        "This file contains web page code (HTML or scripts), which is not accepted. "
+        "Please send a photo or a screenshot of it instead."
+    ),
     "too_many_files": _("Too many files: you can send at most %(limit)s."),
     "total_too_large": _("Together the files are larger than %(limit)s. Please send fewer or smaller files."),
 }
@@ -164,7 +168,8 @@ _MAX_NAME_CHARS = 80
 def display_name(filename: str, extension: str) -> str:
     """A name to show staff: the last path component of what the browser sent, without control,
     format (bidirectional overrides, zero-width) or reserved characters, at most 80 characters,
-    and with the extension of what the file really is. Never use it as a path."""
+    and with the extension of what the file really is (without `extension`, the one it was sent
+    with: for quoting a refused file). Never use it as a path."""
     base = re.split(r"[/\\]", filename or "")[-1]
     kept = []
     for char in unicodedata.normalize("NFC", base):
@@ -174,9 +179,25 @@ def display_name(filename: str, extension: str) -> str:
         elif not category.startswith("C"):
             kept.append(char)
     base = " ".join(_NAME_UNSAFE.sub("_", "".join(kept)).split())
+    if not extension:
+        # A refused file, quoted in its refusal: the name the reporter knows, made harmless.
+        return base.strip(" .")[:_MAX_NAME_CHARS].strip(" .") or "evidence"
     stem = base.rsplit(".", 1)[0] if "." in base.strip(".") else base
     stem = stem.strip(" .")[:_MAX_NAME_CHARS].strip(" .")
     return f"{stem or 'evidence'}.{extension}"
+
+
+# HTML that runs script, in what we would store: a script, frame or plug-in element, or a tag with
+# an event handler or a javascript: URL. Rebuilding drops everything around a file's content, but
+# a PDF page's content stream is kept as it is, and a PNG's pixels can carry any bytes; such a
+# polyglot is harmless as we serve it (fixed type, attachment, nosniff), yet a viewer that sniffs
+# (old IE looked for HTML anywhere in the first 256 bytes) or a copy saved as .html would run it.
+# Specific enough that compressed data practically never holds it by chance (about one 20 MB
+# file in 10^8), and the leading "<" keeps the scan fast (tens of ms for a photo).
+_ACTIVE_MARKUP = re.compile(
+    rb"<(?:(?:script|iframe|object|embed)[\s/>]|[a-z][^<>]{0,200}?(?:\bon(?:error|load)\s*=|javascript:))",
+    re.IGNORECASE,
+)
 
 
 def sanitise(data: bytes, filename: str = "") -> SanitisedFile:
@@ -185,8 +206,9 @@ def sanitise(data: bytes, filename: str = "") -> SanitisedFile:
     The type comes from the leading bytes, never from `filename` (used only for `display_name`).
     JPEG and PNG are decoded and re-encoded from their pixels (JPEG stays JPEG, PNG stays PNG),
     HEIC becomes JPEG, PDFs are rewritten page by page without metadata or active content.
-    Raises `EvidenceRejected` for anything else, for oversized files and images, and for files
-    that cannot be read — never another exception.
+    Raises `EvidenceRejected` for anything else, for oversized files and images, for files that
+    cannot be read, and for a rebuilt file that still holds script-running HTML (a polyglot) —
+    never another exception.
     """
     limits = current_limits()
     if not data:
@@ -197,6 +219,8 @@ def sanitise(data: bytes, filename: str = "") -> SanitisedFile:
     if kind is None:
         raise _reject("unsupported_type")
     content = _sanitise_pdf(data, limits) if kind is PDF else _sanitise_image(data, kind, limits)
+    if _ACTIVE_MARKUP.search(content):
+        raise _reject("active_content")
     return SanitisedFile(
         content=content,
         media_type=kind.media_type,

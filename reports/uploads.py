@@ -4,15 +4,38 @@ a temporary file on disk, unencrypted, where a crash or a disk image could keep 
 The handler stops storing a file once it is past the per-file limit (so a huge upload cannot fill
 the memory) but keeps counting, so the form can refuse it with the real reason instead of failing.
 The whole request is still bounded by the reverse proxy and by ``max_request_bytes``.
+
+Django itself refuses some bodies while it parses them (more than ``DATA_UPLOAD_MAX_NUMBER_FILES``
+files or ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields, text fields over ``DATA_UPLOAD_MAX_MEMORY_SIZE``,
+a malformed multipart body). Left alone, those become Django's bare English 400 page; the channel
+catches ``UNREADABLE_BODY`` and answers with ``body_refusal()`` instead. They are raised by the
+first read of ``request.POST``, before anything is stored.
 """
 
+from dataclasses import dataclass
 from io import BytesIO
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
-from django.http import QueryDict
+from django.http import QueryDict, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+
+from . import evidence
+
+#: What Django raises when it will not read a request body (BadRequest: a form body that is not
+#: UTF-8; UnreadablePostError: the client went away in the middle of sending it).
+UNREADABLE_BODY = (
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+    MultiPartParserError,
+    BadRequest,
+    UnreadablePostError,
+)
 
 
 class OversizeUpload(InMemoryUploadedFile):
@@ -70,3 +93,26 @@ def use_memory_uploads(request) -> None:
     """Call before anything reads ``request.POST`` or ``request.FILES``."""
     request.evidence_request_too_large = False
     request.upload_handlers = [EvidenceMemoryUploadHandler(request)]
+
+
+@dataclass(frozen=True)
+class BodyRefusal:
+    status: int
+    title: str
+    message: str
+
+
+def body_refusal(error: Exception) -> BodyRefusal:
+    """What to tell the sender of a body Django would not read (one of ``UNREADABLE_BODY``). Never
+    quotes the body or Django's own (English) message."""
+    title = _("The form could not be sent")
+    if isinstance(error, TooManyFilesSent):
+        # Choosing a whole folder of photos gets here; say the limit that matters to the reporter.
+        message = evidence.MESSAGES["too_many_files"] % {"limit": evidence.current_limits().max_files}
+        return BodyRefusal(400, title, message)
+    if isinstance(error, RequestDataTooBig):
+        message = _(
+            "The form is larger than this site accepts. Please shorten the text or send fewer files, then try again."
+        )
+        return BodyRefusal(413, title, message)
+    return BodyRefusal(400, title, _("The form arrived incomplete or damaged. Please go back and send it again."))

@@ -24,10 +24,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from portal.cache import UNAVAILABLE
+
 from . import codes, crypto, evidence, intake, merging, reward_flow, throttle
 from .forms import CodeForm, ReplyForm, ReportForm
 from .models import EvidenceFile
-from .uploads import use_memory_uploads
+from .uploads import UNREADABLE_BODY, body_refusal, use_memory_uploads
 
 #: Served on every page of the channel: nothing from elsewhere, no inline script, no framing.
 CHANNEL_CSP = (
@@ -44,7 +46,13 @@ def private_channel(view):
     @sensitive_post_parameters()
     @never_cache
     def wrapped(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        try:
+            response = view(request, *args, **kwargs)
+        except UNREADABLE_BODY as error:
+            # Raised by the view's first read of the body, before it stored anything.
+            refusal = body_refusal(error)
+            context = {"title": refusal.title, "message": refusal.message}
+            response = _render(request, "reports/error.html", context, status=refusal.status)
         response["Cache-Control"] = "no-store, max-age=0"
         response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
@@ -316,9 +324,13 @@ def code_action(view=None, *, accepts_files=False):
 
 
 def _reply_seen(token: str) -> bool:
-    """A reload re-posts the reply: store it once per one-time token."""
+    """A reload re-posts the reply: store it once per one-time token. With the cache down the reply
+    is stored: a message staff may read twice beats a message lost."""
     key = "reports:reply:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
-    return not cache.add(key, 1, REPLY_TOKEN_LIFETIME)
+    try:
+        return not cache.add(key, 1, REPLY_TOKEN_LIFETIME)
+    except UNAVAILABLE:
+        return False
 
 
 @code_action(accepts_files=True)
