@@ -43,5 +43,8 @@ def _serving_with_cached_site(patterns):
     ]
 
 
+# A database outage outside a view (a session loading in a middleware) is a 503 too.
+handler500 = "portal.db_unavailable.server_error"
+
 # Wagtail serves every other path from the page tree; keep it last.
 urlpatterns += [path("", include(_serving_with_cached_site(wagtail_urls.urlpatterns)))]

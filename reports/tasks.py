@@ -55,7 +55,12 @@ def intake_recipients() -> list[str]:
 @shared_task(acks_late=True)
 def process_report(report_id: str) -> bool:
     """Tell intake officers that a report is waiting; runs once per report even when queued twice
-    (by the request and by the sweep). The message names the report number only."""
+    (by the request and by the sweep) or handed out again after a worker died (acks late). The
+    message names the report number only.
+
+    The row lock and ``processed_at`` make every run after the first a no-op. The one window left is
+    a worker dying after the mail server took the message and before the commit: the mail is then
+    sent again (at least once rather than perhaps never)."""
     with transaction.atomic():
         report = (
             Report.objects.select_for_update()

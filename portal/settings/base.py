@@ -8,13 +8,14 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
+from .storage import media_storage
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 # Local state of the embedded set-up (SQLite file, media, development keyring); ignored by git.
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEV_SECRET_KEY = "django-insecure-development-only-never-use-in-production"
+DEV_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # nosec B105 - refused in production
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -43,6 +44,15 @@ PORTAL_KEYRING_PASSPHRASE_FILE = env_str("PORTAL_KEYRING_PASSPHRASE_FILE")
 # plus these addresses.
 PORTAL_INTAKE_GROUP = env_str("PORTAL_INTAKE_GROUP", "受理员")
 PORTAL_INTAKE_NOTIFY_EMAILS = env_list("PORTAL_INTAKE_NOTIFY_EMAILS")
+# The mail relay those notices (number only) and staff reminders go through.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Report status lookups: failures allowed per client in a window before it must wait.
 PORTAL_LOOKUP_MAX_FAILURES = env_int("PORTAL_LOOKUP_MAX_FAILURES", 5)
 PORTAL_LOOKUP_WINDOW_SECONDS = env_int("PORTAL_LOOKUP_WINDOW_SECONDS", 15 * 60)
@@ -51,6 +61,9 @@ PORTAL_SUBMISSIONS_PER_HOUR = env_int("PORTAL_SUBMISSIONS_PER_HOUR", 10)
 # Reverse proxies in front of the web nodes: the client address is taken that many hops from the
 # right of X-Forwarded-For. 0 uses REMOTE_ADDR.
 PORTAL_PROXY_COUNT = env_int("PORTAL_PROXY_COUNT", 0)
+# Wrong staff passwords from one client before the sign-in form refuses it for the rest of the window.
+PORTAL_LOGIN_MAX_FAILURES = env_int("PORTAL_LOGIN_MAX_FAILURES", 10)
+PORTAL_LOGIN_WINDOW_SECONDS = env_int("PORTAL_LOGIN_WINDOW_SECONDS", 15 * 60)
 # The county-level areas a report can name (reports/regions.py); empty: the demo bureau's.
 PORTAL_REGIONS = env_list("PORTAL_REGIONS")
 # Anonymous public pages are kept this many seconds in the default cache (home/page_cache.py), and
@@ -96,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content Security Policy and Permissions-Policy; above the page cache so cached pages get them too.
+    "portal.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Anonymous public pages from the shared cache (home/page_cache.py). Before the session: a hit
     # skips everything below, and a stored page already carries the headers those add.
@@ -104,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Refuses the admin's sign-in form to a client after too many wrong passwords.
+    "reports.login_throttle.LoginThrottleMiddleware",
     # request.user.is_verified(): whether this session passed the second factor (TOTP).
     "django_otp.middleware.OTPMiddleware",
     # Staff and superusers must have passed it to use the admin (reports/two_factor.py).
@@ -111,6 +128,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so its process_exception sees a view's error first: PostgreSQL unreachable → 503 page.
+    "portal.db_unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -149,10 +168,16 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, except that an outage reads as a miss (portal/cache.py).
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "portal"),
             "TIMEOUT": 300,
+            # A Redis that stops answering (host down, network cut) must not hold requests forever.
+            "OPTIONS": {
+                "socket_connect_timeout": env_int("CACHE_SOCKET_TIMEOUT", 2),
+                "socket_timeout": env_int("CACHE_SOCKET_TIMEOUT", 2),
+            },
         }
     }
 else:
@@ -166,6 +191,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With Redis, a task taken by a worker that dies unacknowledged is handed out again once this many
+# seconds have passed since it was taken (a worker restores such tasks at start and every ~100 s). It
+# must exceed the longest task: one still running after it would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -219,8 +248,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 STATIC_URL = "/static/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
+# The filesystem, or an S3-compatible bucket shared by every node when PORTAL_S3_BUCKET is set
+# (portal/settings/storage.py). Never report evidence: that is sealed in the database.
+_MEDIA_STORAGE = media_storage(page_cache_seconds=PORTAL_PAGE_CACHE_SECONDS)
 STORAGES = {
-    "default": {"BACKEND": env_str("MEDIA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")},
+    "default": _MEDIA_STORAGE.storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -255,6 +287,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Origins besides our own that serve media (object storage with its own host name), for the CSP.
+PORTAL_CSP_MEDIA_ORIGINS = [*env_list("PORTAL_CSP_MEDIA_ORIGINS"), *_MEDIA_STORAGE.csp_origins]
+# A staff session ends after 8 hours however busy it was, and when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
 
 WAGTAIL_SITE_NAME = env_str("WAGTAIL_SITE_NAME", "医疗保障基金监管公开与举报平台")
 # Members of the staff and publishing groups, and superusers, must pass a second factor (a TOTP code
