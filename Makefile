@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench bench-short worker beat lint format check messages lock clean
+.PHONY: help run test bench bench-short worker beat lint audit format check messages lock clean
 
 help: ## List the targets with a line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ beat: $(VENV)/.installed ## Run Celery beat, the periodic scheduler (needs REDIS
 lint: $(VENV)/.installed ## ruff check and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+audit: $(VENV)/.installed ## Security checks: bandit on the code, pip-audit on the lock (allow-list: requirements/audit-allowlist.txt)
+	.ci/audit
 
 format: $(VENV)/.installed ## Format and fix what ruff can
 	$(BIN)/ruff format .

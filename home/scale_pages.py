@@ -609,7 +609,7 @@ def make_directories(rng: random.Random, sizes: dict[str, int], batch_size: int,
     that already holds generated data changes only the clashing value, not everything after it."""
     regions = _regions()
     made = {"institutions": 0, "inspectors": 0, "inspection_items": 0}
-    retry = random.Random(rng.random())  # noqa: S311 - fake data, see generate_pages
+    retry = random.Random(rng.random())  # noqa: S311 # nosec B311 - fake data, see generate_pages
 
     taken = set(InspectedInstitution.objects.values_list("credit_code", flat=True))
     names = set(InspectedInstitution.objects.values_list("name", flat=True))
@@ -907,7 +907,7 @@ def generate_pages(
     if total <= 0:
         return counts
     # Seeded on purpose: fake content must come out the same for a seed. Nothing secret comes from it.
-    rng = random.Random(f"scale-pages/{seed}")  # noqa: S311
+    rng = random.Random(f"scale-pages/{seed}")  # noqa: S311 # nosec B311
     indexes = find_indexes()
     made = make_directories(rng, directory_sizes(total), batch_size, progress)
     counts.institutions, counts.inspectors, counts.inspection_items = (

@@ -18,7 +18,11 @@ from . import throttle
 
 
 def login_failures() -> throttle.Throttle:
-    return throttle.Throttle("login", settings.PORTAL_LOGIN_MAX_FAILURES, settings.PORTAL_LOGIN_WINDOW_SECONDS)
+    # Fails open while Redis is down: staff must still reach open cases, and a password alone opens
+    # nothing (argon2 makes each guess slow, and the second factor is still asked for).
+    return throttle.Throttle(
+        "login", settings.PORTAL_LOGIN_MAX_FAILURES, settings.PORTAL_LOGIN_WINDOW_SECONDS, fail_open=True
+    )
 
 
 @receiver(user_login_failed, dispatch_uid="reports.login_throttle.count")

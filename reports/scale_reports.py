@@ -515,7 +515,7 @@ def generate_reports(
     if total <= 0:
         return counts
     # Seeded on purpose, for the fake content and states only; every key and salt is from secrets.
-    rng = random.Random(f"scale-reports/{seed}")  # noqa: S311
+    rng = random.Random(f"scale-reports/{seed}")  # noqa: S311 # nosec B311
     categories = list(ViolationCategory.objects.order_by("sort_order", "pk").values_list("pk", "name"))
     measures = list(Measure.objects.order_by("sort_order", "pk").values_list("pk", flat=True))
     if not categories:

@@ -86,3 +86,17 @@ def test_admin_forms_need_the_csrf_token(staff):
     assert sign_in(client, "correct horse battery staple").status_code == 403
     client.force_login(staff)
     assert client.post("/admin/pages/add/home/homepage/2/", {"title": "x"}).status_code == 403
+
+
+@pytest.mark.integration
+def test_staff_still_sign_in_while_the_counters_redis_is_down(client, staff, settings):
+    from tests.faults import private_redis
+
+    with private_redis() as redis:
+        settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": redis.url}}
+        redis.stop()
+
+        assert sign_in(client, "guess").status_code == 200
+        response = sign_in(client, "correct horse battery staple")
+
+    assert response.status_code == 302 and "_auth_user_id" in client.session
