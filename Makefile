@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test bench bench-short worker beat lint audit format check messages lock clean
+.PHONY: help run test bench bench-short load load-short worker beat lint audit format check messages lock clean
 
 help: ## List the targets with a line each
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ bench: $(VENV)/.installed ## Measure the performance budgets at scale and write 
 bench-short: $(VENV)/.installed ## A quick bench on small data that fails when a query-count bound is broken
 	@$(WRK_INSTALL)
 	$(BIN)/python bench/run.py --short $(BENCH_ARGS)
+
+load: $(VENV)/.installed ## Mixed load for 5 min (browse, report with a photo, status lookups); writes its section of docs/performance.md
+	$(BIN)/python bench/load.py $(LOAD_ARGS)
+
+load-short: $(VENV)/.installed ## The mixed load for 15 s on small data; fails on any error or any report not found
+	$(BIN)/python bench/load.py --short $(LOAD_ARGS)
 
 worker: $(VENV)/.installed ## Run a Celery worker (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "REDIS_URL is not set: without it tasks already run in-process."; exit 1; }

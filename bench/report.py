@@ -2,6 +2,13 @@
 
 import platform
 import subprocess
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
+# The load section (bench/load.py) sits between these lines; `make bench` rewrites the rest of
+# the file and keeps it.
+LOAD_BEGIN = "<!-- Load (mixed): written by `make load` (bench/load.py); `make bench` keeps it. -->"
+LOAD_END = "<!-- End of the load section. -->"
 
 YARDSTICK_LOW, YARDSTICK_HIGH = 50, 100
 
@@ -39,7 +46,8 @@ def render(r) -> str:
     lines = [
         "# Performance",
         "",
-        "Written by `make bench` (bench/run.py); do not edit by hand. Every figure below comes from the run of "
+        "Written by `make bench` (bench/run.py), but for the last section, Load (mixed), written by `make load` "
+        "(bench/load.py); do not edit by hand. Every other figure comes from the run of "
         f"{r['when']} on this machine: {_cpu()}, {_cores()} cores; gunicorn with 2 sync workers, DEBUG off, "
         "PostgreSQL and Redis on loopback, wrk `-t2 -c16` for "
         f"{scale['duration']} s per scenario, HTML only. Scale: {scale['pages']} generated pages plus the demo "
@@ -146,7 +154,7 @@ def render(r) -> str:
         "",
         NOTES,
     ]
-    return "\n".join(lines) + "\n"
+    return keep_load_section("\n".join(lines) + "\n")
 
 
 def _cores():
@@ -185,3 +193,109 @@ NOTES = """- Uncached pages miss the 3× ratios. The table of server time per pa
   libraries; PSS divides the shared pages among the processes using them.
 - Timings in `.ci/run` (`make bench-short`) are not checked: only the query-count bounds are, since a CI
   machine's load makes timings noisy."""
+
+
+# Load (mixed): bench/load.py --------------------------------------------------------------------
+
+
+def _ms(value):
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _load_row(name, m):
+    hits = f"{m['cache_hits'] / m['cache_looked']:.0%}" if m.get("cache_looked") else "–"
+    return (
+        f"| {name} | {m['count']} | {m['rps']} | {_ms(m['p50'])} | {_ms(m['p95'])} | {_ms(m['p99'])} | "
+        f"{hits} | {m['errors']} |"
+    )
+
+
+def render_load(r) -> str:
+    """The load section of docs/performance.md (without its markers), also what bench/load.py prints."""
+    mix, limits = r["mix"], r["settings"]
+    cache = f"page cache on for {limits['page_cache_seconds']} s" if limits["page_cache_seconds"] else "page cache off"
+    errors, received, grown, missing = r["overall"]["errors"], r["received"], r["grown"], r["missing"]
+    opened = received - sum(n for what, n in missing.items() if "database" not in what)
+    nothing_lost = not missing and all(count == received for count in grown.values())
+    lines = [
+        "## Load (mixed)",
+        "",
+        f"{r['seconds']:g} s of mixed traffic on {r['when']} ({_cpu()}, {_cores()} cores), "
+        + ("`make load-short`, small data" if r["short"] else "`make load`")
+        + f": **{r['clients']} client workers**, threads of one Python process (`requests`), each sending its next "
+        "request as soon as its last is answered (no think time), against gunicorn with 2 sync workers on "
+        f"loopback, production settings (DEBUG off), PostgreSQL (`{r['database']}`: {r['pages']} generated pages "
+        f"plus the demo content, {r['reports_before']} reports before the run) and Redis ({cache}, throttle "
+        "counters, Celery broker; no worker runs, tasks wait in the queue). Each client worker repeats a "
+        f"weighted choice: the home page {mix['home']}, an index {mix['index']} (first pages and a filter of "
+        f"every listing), an article {mix['article']} (policies, cases, inspection plans, fund periods), a search "
+        f"{mix['search']}, a report {mix['report']} (open the form; send it as multipart with a "
+        f"{r['photo_kb']} KB photo and the form's token; confirm the code was kept) and a status lookup "
+        f"{mix['lookup']} with a code received earlier. The report-channel throttle (reports/throttle.py) stays on, "
+        f"its limits raised by bench/settings.py to {limits['submissions_per_hour']:,} reports an hour and "
+        f"{limits['lookup_max_failures']:,} failed lookups, since every request comes from one address. "
+        f"The generator used {r['generator_cpu']:.0%} of one core; the machine's load average was "
+        f"{r['loadavg'][0]} before the run and {r['loadavg'][1]} at its end.",
+        "",
+        "| kind | requests | req/s | p50 ms | p95 ms | p99 ms | from the page cache | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        *(_load_row(kind, m) for kind, m in r["kinds"].items()),
+        _load_row("**all**", r["overall"]),
+        "",
+        "The page-cache column is the share of the requests the page cache looked up that it answered: it "
+        "never looks up the report channel, and never stores search results.",
+        "",
+        f"- Errors: **{errors}** (a status other than 200, a connection error or timeout, or a page without what "
+        "it must show: the form's token, the tracking code, the opened report)"
+        + ("." if not errors else ": " + "; ".join(f"{what} × {n}" for what, n in r["error_kinds"].items()) + "."),
+        f"- Nothing lost: {r['sent']} reports sent, {received} tracking codes received; afterwards {opened} of "
+        f"{received} codes opened their own report (same number, its photo listed), report numbers distinct; "
+        f"the database gained {grown['reports']} reports and {grown['evidence']} evidence files: "
+        + ("**met**." if nothing_lost else "**missed**: " + "; ".join(missing) + "."),
+    ]
+    if not r["short"]:
+        lines += ["", LOAD_NOTES]
+    return "\n".join(lines) + "\n"
+
+
+def splice_load(doc: str, section: str) -> str:
+    """`doc` with its load section replaced by `section` (markers included), or `section` appended."""
+    start, end = doc.find(LOAD_BEGIN), doc.find(LOAD_END)
+    if start != -1 and end > start:
+        return doc[:start] + section + doc[end + len(LOAD_END) :].lstrip("\n")
+    return doc.rstrip("\n") + "\n\n" + section
+
+
+def keep_load_section(generated: str) -> str:
+    """`generated` (the bench's part) followed by the load section docs/performance.md has now."""
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    start, end = doc.find(LOAD_BEGIN), doc.find(LOAD_END)
+    if start == -1 or end < start:
+        return generated
+    return splice_load(generated, doc[start : end + len(LOAD_END)] + "\n")
+
+
+def write_load_section(r) -> None:
+    doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
+    DOC.write_text(splice_load(doc, f"{LOAD_BEGIN}\n{render_load(r)}{LOAD_END}\n"), encoding="utf-8")
+
+
+LOAD_NOTES = """Notes on the load run:
+
+- The latencies are a closed loop's: the client workers keep both sync workers busy, so a request
+  mostly waits for another to finish before its own starts. A page the page cache answers in a few
+  milliseconds (the wrk rows above) can wait behind a report or a status lookup, each of which holds its
+  worker for one scrypt derivation (the status lookup budget above), a report also for re-encoding and
+  encrypting its photo. Throughput is set by that channel, not by the pages.
+- Nothing lost is checked from outside once the load is over: each code received is posted to the status
+  page, which must show that report's number and its photo, and the rows of reports and of evidence
+  files in the database must have grown by exactly the number of codes received (a report stored whose
+  code never reached its reporter would show there). Any error also fails the run.
+- No Celery worker runs: the tasks queued after each report (intake notice, deadline reminders) wait in
+  Redis database 12, which is emptied afterwards. What a worker does with them is proved by the fault and
+  multi-node tests.
+- The machine is shared: the load average before the run says what else was running; the one at its end
+  also counts the run's own processes (two workers, PostgreSQL, Redis, the generator). The generator
+  stays light (its share of one core is given above) so that the server keeps the cores.
+  `make load-short` in `.ci/run` runs the same mix for 15 s on small data and fails on any error or
+  missing report; its timings are not checked."""

@@ -125,15 +125,20 @@ def record_state(database, state):
     )
 
 
-def prepare_database(database, pages, reports):
-    """Migrate, demo content, keys and scale data, once per database and scale."""
+def database_state(pages, reports):
+    """What prepare_database records for a database built at this scale by this checkout."""
     migrations = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("*/migrations/0*.py"))
-    wanted = {
+    return {
         "pages": pages,
         "reports": reports,
         "migrations": hashlib.sha256("".join(migrations).encode()).hexdigest(),
         "owner": owner(),
     }
+
+
+def prepare_database(database, pages, reports):
+    """Migrate, demo content, keys and scale data, once per database and scale."""
+    wanted = database_state(pages, reports)
     if recorded_state(database) == wanted and (VAR / "keyring").exists():
         log(f"reusing {database} ({pages} pages, {reports} reports)")
         return
@@ -170,6 +175,7 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         cmd = [str(BIN / "gunicorn"), app, "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{self.port}", "--timeout", "120"]
+        cmd += ["--no-control-socket"]  # gunicorn 27's default socket is per user: the peer would share it
         self.process = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     def wait(self, path):

@@ -18,6 +18,9 @@ CATEGORY = re.compile(r'name="categories"[^>]*value="(\d+)"|value="(\d+)"[^>]*na
 REGION_SELECT = re.compile(r'<select[^>]*name="region"[^>]*>(.*?)</select>', re.S)
 OPTION = re.compile(r'<option value="([^"]+)"')
 CODE = re.compile(r'id="tracking-code"[^>]*>([0-9A-Z-]+)<')
+# On the status page only when the posted code opened a report.
+OPENED = 'id="status-heading"'
+CSRF = re.compile(r'name="csrfmiddlewaretoken"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrfmiddlewaretoken"')
 
 
 def photo_bytes(megabytes: float = 3.0) -> bytes:
@@ -36,6 +39,28 @@ def _first(match):
     return next(group for group in match.groups() if group)
 
 
+def report_fields(form: str) -> dict:
+    """What a test reporter fills in on the report form page `form` (anonymous, no files), with
+    the form's own token, and Django's CSRF token should the form carry one."""
+    categories = [_first(m) for m in CATEGORY.finditer(form)][:2]
+    regions = [r for r in OPTION.findall(REGION_SELECT.search(form).group(1)) if r][:3]
+    data = {
+        "party_type": "institution",
+        "party_name": "某某医院（压测）",
+        "region": random.choice(regions),
+        "categories": categories,
+        "occurred_on": "2026-10-08",
+        "amount": "3600",
+        "description": "压测用举报内容：该医院存在挂床住院、虚记诊疗项目的情况。" * 3,
+        "identity_mode": "anonymous",
+        "intake_token": _first(TOKEN.search(form)),
+    }
+    csrf = CSRF.search(form)
+    if csrf:
+        data["csrfmiddlewaretoken"] = _first(csrf)
+    return data
+
+
 class Submitter:
     def __init__(self, base: str, photo: bytes | None = None):
         self.base, self.photo = base, photo
@@ -44,21 +69,7 @@ class Submitter:
 
     def one(self) -> tuple[float, bool]:
         session = requests.Session()
-        form = session.get(f"{self.base}/report/", timeout=60).text
-        token = _first(TOKEN.search(form))
-        categories = [_first(m) for m in CATEGORY.finditer(form)][:2]
-        regions = [r for r in OPTION.findall(REGION_SELECT.search(form).group(1)) if r][:3]
-        data = {
-            "party_type": "institution",
-            "party_name": "某某医院（压测）",
-            "region": random.choice(regions),
-            "categories": categories,
-            "occurred_on": "2026-10-08",
-            "amount": "3600",
-            "description": "压测用举报内容：该医院存在挂床住院、虚记诊疗项目的情况。" * 3,
-            "identity_mode": "anonymous",
-            "intake_token": token,
-        }
+        data = report_fields(session.get(f"{self.base}/report/", timeout=60).text)
         files = {"evidence": ("photo.jpg", self.photo, "image/jpeg")} if self.photo else None
         start = time.perf_counter()
         response = session.post(f"{self.base}/report/", data=data, files=files, timeout=120)
@@ -100,7 +111,7 @@ def lookups(base: str, codes: list[str], runs: int) -> dict:
         response = requests.post(f"{base}/report/status/", data={"code": code}, timeout=60)
         timings.append((time.perf_counter() - start) * 1000)
         # A refused or unknown code also answers 200: only the opened report's status counts.
-        errors += response.status_code != 200 or 'id="status-heading"' not in response.text
+        errors += response.status_code != 200 or OPENED not in response.text
     return summarise(timings, errors)
 
 
