@@ -24,56 +24,10 @@
 # with the storage's own versioning or replication and run this with --no-media.
 set -euo pipefail
 
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; }
-die() {
-    echo "backup.sh: $*" >&2
-    exit 1
-}
-
-env_file=""
-with_media=1
-dest=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --env-file)
-            [ $# -ge 2 ] || die "--env-file needs a file"
-            env_file=$2
-            shift 2
-            ;;
-        --no-media)
-            with_media=0
-            shift
-            ;;
-        -h | --help)
-            usage
-            exit 0
-            ;;
-        -*) die "unknown option $1 (see --help)" ;;
-        *)
-            [ -z "$dest" ] || die "one destination folder only"
-            dest=$1
-            shift
-            ;;
-    esac
-done
-[ -n "$dest" ] || {
-    usage >&2
-    exit 2
-}
-
-if [ -n "$env_file" ]; then
-    [ -r "$env_file" ] || die "cannot read $env_file"
-    set -a
-    # shellcheck disable=SC1090
-    . "$env_file"
-    set +a
-fi
-
-case "${DATABASE_URL:-}" in
-    postgres://* | postgresql://*) ;;
-    "") die "DATABASE_URL is not set" ;;
-    *) die "DATABASE_URL must be a postgres:// URL (backups are for PostgreSQL; SQLite is for development)" ;;
-esac
+# shellcheck source=deploy/options.sh
+. "$(dirname "$0")/options.sh"
+parse_options "destination folder" "$@"
+dest=$target
 if [ "$with_media" -eq 1 ]; then
     [ -z "${PORTAL_S3_BUCKET:-}" ] || die "media are on object storage (PORTAL_S3_BUCKET): back the bucket up with the storage's own tools and run with --no-media"
     [ -n "${MEDIA_ROOT:-}" ] || die "MEDIA_ROOT is not set (or run with --no-media)"

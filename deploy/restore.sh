@@ -17,56 +17,10 @@
 # and point the portal's DATABASE_URL and MEDIA_ROOT at the restored copies.
 set -euo pipefail
 
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//'; }
-die() {
-    echo "restore.sh: $*" >&2
-    exit 1
-}
-
-env_file=""
-with_media=1
-backup=""
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --env-file)
-            [ $# -ge 2 ] || die "--env-file needs a file"
-            env_file=$2
-            shift 2
-            ;;
-        --no-media)
-            with_media=0
-            shift
-            ;;
-        -h | --help)
-            usage
-            exit 0
-            ;;
-        -*) die "unknown option $1 (see --help)" ;;
-        *)
-            [ -z "$backup" ] || die "one backup folder only"
-            backup=$1
-            shift
-            ;;
-    esac
-done
-[ -n "$backup" ] || {
-    usage >&2
-    exit 2
-}
-
-if [ -n "$env_file" ]; then
-    [ -r "$env_file" ] || die "cannot read $env_file"
-    set -a
-    # shellcheck disable=SC1090
-    . "$env_file"
-    set +a
-fi
-
-case "${DATABASE_URL:-}" in
-    postgres://* | postgresql://*) ;;
-    "") die "DATABASE_URL is not set" ;;
-    *) die "DATABASE_URL must be a postgres:// URL" ;;
-esac
+# shellcheck source=deploy/options.sh
+. "$(dirname "$0")/options.sh"
+parse_options "backup folder" "$@"
+backup=$target
 for tool in pg_restore psql sha256sum tar; do
     command -v "$tool" >/dev/null || die "$tool is missing"
 done

@@ -7,8 +7,20 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def database_url(settings_dict: dict, name: str | None = None) -> str:
+    """The URL of a database connection's settings (the test database, not the configured one), for a
+    process that must open the same database; ``name`` names another database on the same server."""
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(name or settings_dict['NAME'], safe='')}"
 
 
 def new_queue(prefix: str = "test") -> str:

@@ -20,7 +20,6 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -93,16 +92,6 @@ def bucket_objects(media_env: dict[str, str]) -> dict[str, bytes]:
 
 
 # Environment -----------------------------------------------------------------------------------
-
-
-def database_url(settings_dict: dict) -> str:
-    """The URL of a database connection's settings (the test database, not the configured one)."""
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = f":{quote(settings_dict['PASSWORD'], safe='')}" if settings_dict.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
 def node_environment(

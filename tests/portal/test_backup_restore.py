@@ -15,7 +15,6 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -31,6 +30,7 @@ from reports import evidence, intake, workflow
 from reports.audit import verify_chain
 from reports.models import Report
 
+from ..celery_worker import database_url
 from ..reports.builders import make_submission, photo, simple_pdf
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared_database, pytest.mark.django_db(transaction=True)]
@@ -51,10 +51,7 @@ print(json.dumps(found))
 
 
 def url_for(database: str) -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    host, port = db.get("HOST") or "127.0.0.1", db.get("PORT") or "5432"
-    return f"postgres://{quote(db['USER'], safe='')}{password}@{host}:{port}/{quote(database, safe='')}"
+    return database_url(connection.settings_dict, database)
 
 
 def server_connection() -> psycopg.Connection:

@@ -19,7 +19,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote
 
 import pytest
 import redis
@@ -32,7 +31,7 @@ from portal.celery import app
 from reports import codes, crypto, intake, tasks
 from reports.models import Report
 
-from ..celery_worker import running_worker
+from ..celery_worker import database_url, running_worker
 from ..faults import private_redis
 from ..reports.builders import make_submission, photo
 
@@ -182,17 +181,6 @@ def test_a_report_sent_while_redis_is_down_is_stored_whole_and_processed_once_by
 # --- a worker killed in the middle of a task --------------------------------------------------------
 
 
-def _database_url() -> str:
-    """The URL of the database this test process uses (the test database, not the configured one)."""
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
-
-
 def _mails(outbox: Path) -> list[email.message.EmailMessage]:
     messages = []
     for path in sorted(outbox.iterdir()):
@@ -246,7 +234,7 @@ def worker_setup(redis_server, report_keys, tmp_path):
     env = {
         "REDIS_URL": redis_server.url,
         "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(connection.settings_dict),
         "DB_CONN_MAX_AGE": "0",
         "PORTAL_TEST_EMAIL_DIR": str(outbox),
         "PORTAL_INTAKE_NOTIFY_EMAILS": INTAKE_ADDRESS,

@@ -31,9 +31,9 @@ from home.demo_content import load_demo_content
 from home.models import StandardPage
 from reports import codes, crypto, intake, keys, receipts, staff, tasks
 from reports.models import Report
-from tests.celery_worker import new_queue
+from tests.celery_worker import database_url, new_queue
 from tests.factories import StandardPageFactory
-from tests.nodes import bucket_objects, database_url, deployment, new_bucket, node_environment, s3_server, wait_for
+from tests.nodes import bucket_objects, deployment, new_bucket, node_environment, s3_server, wait_for
 from tests.reports.builders import make_submission, photo
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared_database, pytest.mark.django_db(transaction=True)]

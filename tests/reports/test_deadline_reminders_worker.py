@@ -6,7 +6,6 @@ import email
 import email.policy
 from datetime import date
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -16,21 +15,10 @@ from django.db import connection
 from reports.models import Report, Status
 from reports.tasks_deadlines import send_deadline_reminders
 
-from ..celery_worker import new_queue, running_worker
+from ..celery_worker import database_url, new_queue, running_worker
 from .deadline_builders import plain_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared_database, pytest.mark.django_db(transaction=True)]
-
-
-def _database_url() -> str:
-    """The URL of the database this test process uses (the test database, not the configured one)."""
-    db = connection.settings_dict
-    user = quote(db.get("USER") or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = db.get("HOST") or "127.0.0.1"
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(db['NAME'], safe='')}"
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def worker(transactional_db, tmp_path):
     outbox.mkdir()
     with running_worker(
         queue,
-        DATABASE_URL=_database_url(),
+        DATABASE_URL=database_url(connection.settings_dict),
         DB_CONN_MAX_AGE="0",
         PORTAL_TEST_EMAIL_DIR=str(outbox),
         PORTAL_REMINDER_WORKING_DAYS="3",
