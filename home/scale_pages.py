@@ -609,7 +609,8 @@ def make_directories(rng: random.Random, sizes: dict[str, int], batch_size: int,
     that already holds generated data changes only the clashing value, not everything after it."""
     regions = _regions()
     made = {"institutions": 0, "inspectors": 0, "inspection_items": 0}
-    retry = random.Random(rng.random())  # noqa: S311 # nosec B311 - fake data, see generate_pages
+    # Fake data, see generate_pages.
+    retry = random.Random(rng.random())  # noqa: S311 # nosec B311
 
     taken = set(InspectedInstitution.objects.values_list("credit_code", flat=True))
     names = set(InspectedInstitution.objects.values_list("name", flat=True))

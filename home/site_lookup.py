@@ -27,7 +27,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import pickle  # nosec B403 - only this process's own objects, see _remember
+
+# Only ever loads what this process pickled itself (_remember).
+import pickle  # nosec B403
 import secrets
 import time
 
@@ -121,7 +123,8 @@ def _cached(name: str, load, request=None):
         key = KEY_FORMAT.format(generation=_request_generation(request), name=name)
         local = _local.get(key)
         if local is not None and local[0] > time.monotonic():
-            return pickle.loads(local[1])[0]  # noqa: S301 # nosec B301 - pickled by this process, above
+            # Pickled by this process, above.
+            return pickle.loads(local[1])[0]  # noqa: S301 # nosec B301
         hit = cache.get(key)
     except Exception:
         logger.debug("Site lookup cache unreadable", exc_info=True)

@@ -15,7 +15,8 @@ BASE_DIR = PROJECT_DIR.parent
 # Local state of the embedded set-up (SQLite file, media, development keyring); ignored by git.
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
 
-DEV_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # nosec B105 - refused in production
+# Refused by production.py: only ever a development key.
+DEV_SECRET_KEY = "django-insecure-development-only-never-use-in-production"  # nosec B105
 SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
