@@ -2,6 +2,8 @@
 the tasks the test sends."""
 
 import contextlib
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -21,6 +23,18 @@ def database_url(settings_dict: dict, name: str | None = None) -> str:
     host = settings_dict.get("HOST") or "127.0.0.1"
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
     return f"postgres://{credentials}{host}{port}/{quote(name or settings_dict['NAME'], safe='')}"
+
+
+def mails_in(outbox: Path) -> list[email.message.EmailMessage]:
+    """The mails a worker wrote with the file e-mail backend (PORTAL_TEST_EMAIL_DIR) into ``outbox``."""
+    messages = []
+    for path in sorted(outbox.iterdir()):
+        # The file backend appends each message followed by a line of 79 dashes; two connections in
+        # the same second may share a file.
+        for raw in path.read_bytes().split(b"-" * 79 + b"\n"):
+            if raw.strip():
+                messages.append(email.message_from_bytes(raw, policy=email.policy.default))
+    return messages
 
 
 def new_queue(prefix: str = "test") -> str:

@@ -117,6 +117,34 @@ def year_prefix() -> str:
     return f"{timezone.localdate().year}-"
 
 
+def race(monkeypatch, pause_at, first_call, *other_calls):
+    """Run ``first_call`` until it reaches ``pause_at`` (a module and the name of a function it calls
+    inside its transaction), then each of ``other_calls`` until PostgreSQL shows them all waiting for a
+    lock the first holds; then let everyone finish. Returns the outcomes, the first's first."""
+    module, name = pause_at
+    pause = Pause()
+    monkeypatch.setattr(module, name, pause.wrap(getattr(module, name)))
+    first = Worker("first", first_call)
+    others = [Worker(f"other-{i}", call) for i, call in enumerate(other_calls)]
+    first.start()
+    try:
+        pause.wait_reached()
+        for worker in others:
+            worker.start()
+        wait_until_blocked(len(others))
+    finally:
+        pause.release.set()
+    return [worker.outcome() for worker in (first, *others)]
+
+
+# _refusal runs after the row is locked: the first transaction has checked the state and holds on.
+DECIDED = (workflow, "_refusal")
+
+
+# issue_receipt runs right after the report number is taken, inside the submitting transaction.
+NUMBER_TAKEN = (receipts, "issue_receipt")
+
+
 # --- submissions ------------------------------------------------------------------------------
 
 
@@ -125,22 +153,9 @@ def test_submissions_that_wait_for_the_number_get_consecutive_numbers(report_key
     if counter_exists:
         intake.submit(make_submission())
     taken = Report.objects.count()
-    pause = Pause()
-    # issue_receipt runs right after the number is taken, inside the submitting transaction.
-    monkeypatch.setattr(receipts, "issue_receipt", pause.wrap(receipts.issue_receipt))
-
-    first = Worker("first", intake.submit, make_submission())
-    others = [Worker(f"other-{i}", intake.submit, make_submission()) for i in range(3)]
-    first.start()
-    try:
-        pause.wait_reached()
-        for worker in others:
-            worker.start()
-        # Each of the others stored its report and files and now waits for the counter.
-        wait_until_blocked(len(others))
-    finally:
-        pause.release.set()
-    results = [worker.outcome() for worker in (first, *others)]
+    # Each of the others stores its report and files and then waits for the counter the first holds.
+    submissions = [partial(intake.submit, make_submission()) for _ in range(4)]
+    results = race(monkeypatch, NUMBER_TAKEN, *submissions)
 
     assert all(isinstance(result, intake.Submitted) for result in results), results
     numbers = sorted(result.report.number for result in results)
@@ -176,20 +191,13 @@ def test_a_burst_of_submissions_gets_unique_numbers_without_gaps(report_keys, de
 
 def test_the_same_form_sent_twice_at_once_stores_one_report_and_shows_one_code(report_keys, demo, monkeypatch):
     token = intake.new_intake_token()
-    pause = Pause()
-    monkeypatch.setattr(receipts, "issue_receipt", pause.wrap(receipts.issue_receipt))
-
-    first = Worker("first", intake.submit, make_submission(), intake_token=token)
-    second = Worker("second", intake.submit, make_submission(), intake_token=token)
-    first.start()
-    try:
-        pause.wait_reached()
-        second.start()
-        # The second insert waits on the first's uncommitted row with the same token.
-        wait_until_blocked(1)
-    finally:
-        pause.release.set()
-    one, two = first.outcome(), second.outcome()
+    # The second insert waits on the first's uncommitted row with the same token.
+    one, two = race(
+        monkeypatch,
+        NUMBER_TAKEN,
+        partial(intake.submit, make_submission(), intake_token=token),
+        partial(intake.submit, make_submission(), intake_token=token),
+    )
 
     assert isinstance(one, intake.Submitted) and isinstance(two, intake.Submitted), (one, two)
     assert not one.repeated and two.repeated
@@ -213,29 +221,12 @@ def staff(db):
 REJECT = {"rejection_reason": "no_target_or_facts", "message": "举报未提供具体对象和事实，不予受理。"}
 
 
-def race(monkeypatch, first_call, second_call):
-    """Run ``first_call`` until it holds the report's row lock and has decided, then ``second_call``
-    until PostgreSQL shows it waiting for that lock; then let both finish. Returns their outcomes."""
-    pause = Pause()
-    # _refusal runs after the row is locked: the first transaction has checked the state and holds on.
-    monkeypatch.setattr(workflow, "_refusal", pause.wrap(workflow._refusal))
-    first = Worker("first", first_call)
-    second = Worker("second", second_call)
-    first.start()
-    try:
-        pause.wait_reached()
-        second.start()
-        wait_until_blocked(1)
-    finally:
-        pause.release.set()
-    return first.outcome(), second.outcome()
-
-
 def test_two_officers_deciding_one_report_at_once_one_wins_the_other_is_refused(report_keys, staff, monkeypatch):
     submitted = intake.submit(make_submission())
     report = submitted.report
     accepted, rejected = race(
         monkeypatch,
+        DECIDED,
         partial(workflow.perform, report, "accept", staff["officer"]),
         partial(workflow.perform, report, "reject", staff["colleague"], **REJECT),
     )
@@ -256,6 +247,7 @@ def test_two_officers_assigning_one_report_at_once_keep_the_first_assignment(rep
     report = workflow.perform(intake.submit(make_submission()).report, "accept", staff["officer"])
     first, second = race(
         monkeypatch,
+        DECIDED,
         partial(workflow.perform, report, "assign", staff["officer"], assignee=staff["investigator"]),
         partial(workflow.perform, report, "assign", staff["colleague"], assignee=staff["other_investigator"]),
     )
@@ -277,19 +269,13 @@ def test_a_merge_and_a_decision_on_the_same_case_at_once_do_not_both_apply(repor
     earlier = intake.submit(make_submission()).report
     later = intake.submit(make_submission()).report
     merger = staff_user("merger", "merge_report", "view_all_reports")
-    pause = Pause()
     # The merge has locked both reports and is checking them when the officer decides the later one.
-    monkeypatch.setattr(merging, "_check_mergeable", pause.wrap(merging._check_mergeable))
-    first = Worker("first", merging.merge, [earlier, later], merger)
-    second = Worker("second", workflow.perform, later, "accept", staff["officer"])
-    first.start()
-    try:
-        pause.wait_reached()
-        second.start()
-        wait_until_blocked(1)
-    finally:
-        pause.release.set()
-    lead, refused = first.outcome(), second.outcome()
+    lead, refused = race(
+        monkeypatch,
+        (merging, "_check_mergeable"),
+        partial(merging.merge, [earlier, later], merger),
+        partial(workflow.perform, later, "accept", staff["officer"]),
+    )
 
     assert isinstance(lead, Report) and lead.pk == earlier.pk, lead
     assert isinstance(refused, TransitionRefused) and earlier.number in refused.message, refused

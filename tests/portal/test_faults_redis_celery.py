@@ -10,14 +10,11 @@ redis-server, a real worker process), never the machine's shared ones.
 """
 
 import contextlib
-import email
-import email.policy
 import json
 import re
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -31,7 +28,7 @@ from portal.celery import app
 from reports import codes, crypto, intake, tasks
 from reports.models import Report
 
-from ..celery_worker import database_url, running_worker
+from ..celery_worker import database_url, mails_in, running_worker
 from ..faults import private_redis
 from ..reports.builders import make_submission, photo
 
@@ -181,16 +178,6 @@ def test_a_report_sent_while_redis_is_down_is_stored_whole_and_processed_once_by
 # --- a worker killed in the middle of a task --------------------------------------------------------
 
 
-def _mails(outbox: Path) -> list[email.message.EmailMessage]:
-    messages = []
-    for path in sorted(outbox.iterdir()):
-        # The file backend appends each message followed by a line of 79 dashes.
-        for raw in path.read_bytes().split(b"-" * 79 + b"\n"):
-            if raw.strip():
-                messages.append(email.message_from_bytes(raw, policy=email.policy.default))
-    return messages
-
-
 def _wait_until(condition, what: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -278,7 +265,7 @@ def test_a_task_whose_worker_is_killed_mid_task_runs_again_on_a_new_worker_and_m
     killed_at = time.monotonic()
     job.lock.release()
     assert job.broker.llen(job.queue) == 0 and job.broker.hlen("unacked") == 1, "taken, not acknowledged"
-    assert _processed_at(job.report) is None and not _mails(job.outbox)
+    assert _processed_at(job.report) is None and not mails_in(job.outbox)
 
     _wait_out_the_visibility_timeout(killed_at)
     with running_worker(job.queue, **job.env):
@@ -288,7 +275,7 @@ def test_a_task_whose_worker_is_killed_mid_task_runs_again_on_a_new_worker_and_m
     assert job.broker.hlen("unacked") == 0 and job.broker.llen(job.queue) == 0, "acknowledged, nothing left"
     assert _processed_at(job.report) is not None
 
-    mails = _mails(job.outbox)
+    mails = mails_in(job.outbox)
     assert len(mails) == 1, "the intake officers are told once"
     assert job.report.number in mails[0]["Subject"]
     assert mails[0]["To"].addresses[0].addr_spec == INTAKE_ADDRESS
@@ -316,7 +303,7 @@ def test_a_task_whose_worker_is_killed_after_its_work_but_before_the_ack_runs_ag
             job.broker.client_unpause()
     killed_at = time.monotonic()
     first_run = _processed_at(job.report)
-    assert len(_mails(job.outbox)) == 1
+    assert len(mails_in(job.outbox)) == 1
     assert job.broker.hlen("unacked") == 1, "the work is done but the message was never acknowledged"
     assert _result(job.broker, job.task_id) is None
 
@@ -326,6 +313,6 @@ def test_a_task_whose_worker_is_killed_after_its_work_but_before_the_ack_runs_ag
     assert _result(job.broker, job.task_id)["status"] == "SUCCESS"
     assert _result(job.broker, job.task_id)["result"] is False, "the second run finds the work done"
     assert job.broker.hlen("unacked") == 0 and job.broker.llen(job.queue) == 0, "acknowledged, nothing left"
-    assert len(_mails(job.outbox)) == 1, "the intake officers are still told once"
+    assert len(mails_in(job.outbox)) == 1, "the intake officers are still told once"
     assert _processed_at(job.report) == first_run
     assert not mailoutbox

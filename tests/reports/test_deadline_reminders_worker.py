@@ -2,10 +2,7 @@
 test database and writes its mails to a directory this test reads (PORTAL_TEST_EMAIL_DIR,
 portal/settings/test.py)."""
 
-import email
-import email.policy
 from datetime import date
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -15,7 +12,7 @@ from django.db import connection
 from reports.models import Report, Status
 from reports.tasks_deadlines import send_deadline_reminders
 
-from ..celery_worker import database_url, new_queue, running_worker
+from ..celery_worker import database_url, mails_in, new_queue, running_worker
 from .deadline_builders import plain_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared_database, pytest.mark.django_db(transaction=True)]
@@ -40,17 +37,6 @@ def worker(transactional_db, tmp_path):
         yield queue, outbox
 
 
-def _mails(outbox: Path) -> list[email.message.EmailMessage]:
-    messages = []
-    for path in sorted(outbox.iterdir()):
-        # The file backend appends each message followed by a line of 79 dashes; two connections in
-        # the same second may share a file.
-        for raw in path.read_bytes().split(b"-" * 79 + b"\n"):
-            if raw.strip():
-                messages.append(email.message_from_bytes(raw, policy=email.policy.default))
-    return messages
-
-
 def test_the_worker_sends_each_reminder_once_and_marks_the_overdue_report(worker, mailoutbox):
     queue, outbox = worker
     group, _ = Group.objects.get_or_create(name="受理员")
@@ -71,7 +57,7 @@ def test_the_worker_sends_each_reminder_once_and_marks_the_overdue_report(worker
     again = send_deadline_reminders.apply_async(kwargs={"today": "2026-10-09"}, queue=queue)
     assert again.get(timeout=60) == {"reminded": 0, "overdue": 0}
 
-    mails = _mails(outbox)
+    mails = mails_in(outbox)
     by_recipient = {m["To"].addresses[0].addr_spec: m for m in mails}
     assert sorted(by_recipient) == ["hecha@bureau.example", "intake@bureau.example"]
     assert len(mails) == 2
