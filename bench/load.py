@@ -252,18 +252,8 @@ def summary(load: Load, seconds: float) -> dict:
 
 
 def row_counts(database: str) -> dict:
-    out = bench.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-Atc",
-            "SELECT (SELECT count(*) FROM reports_report), (SELECT count(*) FROM reports_evidencefile)",
-        ]
+    out = bench.psql(
+        "SELECT (SELECT count(*) FROM reports_report), (SELECT count(*) FROM reports_evidencefile)", database
     )
     reports, evidence = (int(n) for n in out.strip().split("|"))
     return {"reports": reports, "evidence": evidence}
@@ -280,10 +270,8 @@ def prepare(config: dict):
     wanted = bench.database_state(config["pages"], config["reports"])
     if bench.recorded_state(database) != wanted and bench.recorded_state(twin) == wanted:
         log(f"copying {twin} into {database}")
-        bench.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", database])
-        copied = subprocess.run(
-            ["createdb", "-h", "127.0.0.1", "-U", "postgres", "-T", twin, database], capture_output=True, check=False
-        )
+        bench.run(["dropdb", *bench.PG_CLIENT, "--if-exists", database])
+        copied = subprocess.run(["createdb", *bench.PG_CLIENT, "-T", twin, database], capture_output=True, check=False)
         if copied.returncode == 0:
             bench.record_state(database, wanted)
         else:

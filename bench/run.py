@@ -59,6 +59,15 @@ def run(cmd, env=None, quiet=True, **kwargs):
     return result.stdout
 
 
+#: How the bench's client tools reach the machine's PostgreSQL.
+PG_CLIENT = ["-h", "127.0.0.1", "-U", "postgres"]
+
+
+def psql(sql, database="postgres"):
+    """One statement through psql, its rows unaligned; fails the bench when psql fails."""
+    return run(["psql", *PG_CLIENT, "-d", database, "-Atc", sql])
+
+
 def persistent_secret(name, length=64):
     path = VAR / name
     if not path.exists():
@@ -97,7 +106,7 @@ def recorded_state(database):
     # The names are this script's constants (portal_bench*), never input.
     sql = f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{database}'"  # noqa: S608
     out = subprocess.run(
-        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc", sql],
+        ["psql", *PG_CLIENT, "-d", "postgres", "-Atc", sql],
         capture_output=True,
         text=True,
         check=False,
@@ -110,19 +119,7 @@ def recorded_state(database):
 
 def record_state(database, state):
     comment = json.dumps(state).replace("'", "''")
-    run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-c",
-            f"COMMENT ON DATABASE {database} IS '{comment}'",
-        ]
-    )
+    psql(f"COMMENT ON DATABASE {database} IS '{comment}'")
 
 
 def database_state(pages, reports):
@@ -143,8 +140,8 @@ def prepare_database(database, pages, reports):
         log(f"reusing {database} ({pages} pages, {reports} reports)")
         return
     log(f"building {database}: {pages} pages, {reports} reports (once; reused by later runs)")
-    run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", database])
-    run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database])
+    run(["dropdb", *PG_CLIENT, "--if-exists", database])
+    run(["createdb", *PG_CLIENT, database])
     env = base_env(database)
     env.pop("REDIS_URL", None)
     env["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
@@ -257,8 +254,8 @@ def prepare_peer(pages, database):
         f"DATABASES = {{'default': dj_database_url.parse({PG + '/' + database!r}, conn_max_age=600)}}\n"
         "STATIC_ROOT = __import__('os').path.join(__import__('os').path.dirname(__file__), '..', '..', 'static')\n"
     )
-    run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", database])
-    run(["createdb", "-h", "127.0.0.1", "-U", "postgres", database])
+    run(["dropdb", *PG_CLIENT, "--if-exists", database])
+    run(["createdb", *PG_CLIENT, database])
     manage = [PYTHON, str(peer / "manage.py")]
     run([*manage, "migrate", "--no-input", "-v0"], env, quiet=True)
     run([*manage, "collectstatic", "--no-input", "-v0"], env)
